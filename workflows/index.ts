@@ -1,0 +1,2 @@
+// Every workflow the worker runs. Function names are wire contracts: never rename a deployed one.
+export { diagnosticsRoundTripWorkflow } from './diagnostics-round-trip.workflow';
