@@ -26,6 +26,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const database = opts.database ?? 'enrollment';
   const log = opts.log ?? (() => undefined);
   const clusterDir = path.join(opts.dataDir, 'postgres');
+  const asRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
@@ -33,15 +34,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password: PASSWORD,
     persistent: true,
     // PostgreSQL refuses to run as root; the package can create an unprivileged OS user to run it as.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (m: unknown) => log(String(m).trimEnd()),
     onError: (m: unknown) => log(`[postgres] ${m instanceof Error ? m.message : String(m).trimEnd()}`),
   });
 
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  // Run as root, PostgreSQL runs as an unprivileged user, which must be able to reach its cluster folder.
+  if (asRoot) fs.chmodSync(opts.dataDir, 0o755);
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    fs.mkdirSync(opts.dataDir, { recursive: true });
     log(`initialising a new PostgreSQL cluster in ${clusterDir}`);
     await server.initialise();
   }

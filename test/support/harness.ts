@@ -1,0 +1,124 @@
+/**
+ * A test's view of the running service: a pool on the suite's PostgreSQL, a Temporal client, a worker on a task
+ * queue of its own (so test files never steal each other's tasks), and the API listening on port 0.
+ */
+import crypto from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { createApp } from '../../api/app';
+import { createPool } from '../../db/pool';
+import { DEMO_PASSWORD } from '../../db/seed-demo';
+import { createLogger } from '../../platform/logger';
+import { createWorker } from '../../worker/create-worker';
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  pool: pg.Pool;
+  client: Client;
+  taskQueue: string;
+  baseUrl: string;
+  worker: Worker;
+  /** Log in as a user (the demo users share DEMO_PASSWORD) and return a request helper bound to the token. */
+  as(username: string, password?: string): Promise<Api>;
+  anonymous: Api;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface Api {
+  token?: string;
+  get<T = any>(path: string): Promise<ApiResponse<T>>;
+  post<T = any>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+}
+
+function apiFor(baseUrl: string, token?: string): Api {
+  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON; keep the text
+    }
+    return { status: res.status, body: parsed as any };
+  };
+  return {
+    token,
+    request,
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, body ?? {}),
+  };
+}
+
+export async function startHarness(): Promise<Harness> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!databaseUrl || !address || !bundlePath) throw new Error('the global test setup did not run');
+  if (!runtimeInstalled) {
+    // Quiet SDK logs in tests, and never let the SDK install signal handlers in a Jest worker.
+    Runtime.install({ shutdownSignals: [], logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) } });
+    runtimeInstalled = true;
+  }
+
+  const pool = createPool(databaseUrl, 5);
+  const taskQueue = `test-${crypto.randomUUID()}`;
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    pool,
+    workflowBundle: { codePath: bundlePath },
+  });
+  const running = worker.run();
+
+  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', 'silent') });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const anonymous = apiFor(baseUrl);
+
+  return {
+    pool,
+    client,
+    taskQueue,
+    baseUrl,
+    worker,
+    anonymous,
+    async as(username, password = DEMO_PASSWORD) {
+      const r = await anonymous.post<{ token: string }>('/api/auth/login', { username, password });
+      if (r.status !== 200) throw new Error(`login as ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return apiFor(baseUrl, r.body.token);
+    },
+    async stop() {
+      await new Promise((r) => server.close(r));
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await clientConnection.close();
+      await pool.end();
+    },
+  };
+}
