@@ -10,7 +10,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['jest.config.js', 'node_modules/**', 'dist/**', 'data/**', '.tools/**', 'coverage/**', 'test-results/**', 'web/vendor/**'] },
+  { ignores: ['jest.config.js', 'test/support/summary-reporter.js', 'node_modules/**', 'dist/**', 'data/**', '.tools/**', 'coverage/**', 'test-results/**', 'web/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
