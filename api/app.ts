@@ -14,7 +14,10 @@ import type { ApiDeps } from './deps';
 import { errorMiddleware, notFound } from './http/errors';
 import { RouteTable, type Authenticate } from './http/routes';
 import { registerAuthRoutes } from './routes/auth';
+import { registerCalendarRoutes } from './routes/calendar';
 import { registerDiagnosticsRoutes } from './routes/diagnostics';
+import { registerNotificationRoutes } from './routes/notifications';
+import { registerStepRoutes } from './routes/steps';
 import { mountHealth } from './routes/health';
 
 export const BODY_LIMIT = '1mb';
@@ -25,6 +28,9 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   const routes = new RouteTable();
   registerAuthRoutes(routes, deps);
   registerDiagnosticsRoutes(routes, deps);
+  registerStepRoutes(routes, deps);
+  registerNotificationRoutes(routes, deps);
+  registerCalendarRoutes(routes, deps);
   return routes;
 }
 

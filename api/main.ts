@@ -7,6 +7,7 @@ import { loadConfigOrExit, requireExternalServers } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { createPool } from '../db/pool';
 import { prepareDatabase } from '../db/prepare';
+import { CalendarSource } from '../db/calendar-source';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     sessionTtlHours: config.SESSION_TTL_HOURS,
     log,
+    calendar: new CalendarSource(pool),
     temporalUiUrl: config.TEMPORAL_UI_URL,
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {

@@ -1,3 +1,5 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
 /**
  * Custom search attributes the workflows set, so the Temporal UI and visibility queries can find a department's
  * steps or an application's workflows. The embedded dev server registers them at start; against an external server
@@ -12,3 +14,12 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+
+/** Typed keys for setting the attributes from workflow code and for starting workflows with them. */
+export const SA = {
+  DepartmentCode: defineSearchAttributeKey('DepartmentCode', SearchAttributeType.KEYWORD),
+  StepState: defineSearchAttributeKey('StepState', SearchAttributeType.KEYWORD),
+  ApplicationNumber: defineSearchAttributeKey('ApplicationNumber', SearchAttributeType.KEYWORD),
+  ItemCode: defineSearchAttributeKey('ItemCode', SearchAttributeType.KEYWORD),
+  DeadlineAt: defineSearchAttributeKey('DeadlineAt', SearchAttributeType.DATETIME),
+};

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities';
+import type { TimeScale } from '../activities/time-scale';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index');
 
@@ -20,6 +21,7 @@ export interface WorkerDeps {
   pool: pg.Pool;
   /** Built code, or the path of a bundle file written earlier. */
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
+  timeScale?: TimeScale;
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -28,7 +30,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
-    activities: createActivities({ pool: deps.pool }),
+    activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale }),
   });
 }
 

@@ -1,2 +1,3 @@
 // Every workflow the worker runs. Function names are wire contracts: never rename a deployed one.
 export { diagnosticsRoundTripWorkflow } from './diagnostics-round-trip.workflow';
+export { departmentStepWorkflow } from './department-step.workflow';

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { createApp } from '../../api/app';
+import { CalendarSource } from '../../db/calendar-source';
 import { createPool } from '../../db/pool';
 import { DEMO_PASSWORD } from '../../db/seed-demo';
 import { createLogger } from '../../platform/logger';
@@ -68,7 +69,12 @@ function apiFor(baseUrl: string, token?: string): Api {
   };
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** Compress working-day schedules: one calendar day of the schedule lasts 86400 / factor seconds. */
+  timeScaleFactor?: number;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
@@ -90,10 +96,11 @@ export async function startHarness(): Promise<Harness> {
     taskQueue,
     pool,
     workflowBundle: { codePath: bundlePath },
+    timeScale: opts.timeScaleFactor ? { factor: opts.timeScaleFactor, origin: new Date() } : undefined,
   });
   const running = worker.run();
 
-  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', 'silent') });
+  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'), calendar: new CalendarSource(pool) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,0 +1,20 @@
+/** Maps what Temporal answers to an HTTP error: a refused update keeps the workflow's reason. */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { HttpError } from './errors';
+
+const STATUS_BY_TYPE: Record<string, [number, string]> = {
+  step_forbidden: [403, 'forbidden'],
+  step_invalid_state: [409, 'invalid_state'],
+  step_invalid_argument: [422, 'invalid_argument'],
+};
+
+export function mapWorkflowError(err: unknown, what: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new HttpError(404, 'not_found', `${what} not found`);
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const mapped = err.cause.type ? STATUS_BY_TYPE[err.cause.type] : undefined;
+    if (mapped) return new HttpError(mapped[0], mapped[1], err.cause.message);
+    return new HttpError(409, 'refused', err.cause.message);
+  }
+  return err;
+}

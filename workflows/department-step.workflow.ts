@@ -1,0 +1,165 @@
+/**
+ * The department step: one department's piece of work with a deadline in official working days, a reminder before
+ * it, an escalation ladder after it, and an audit trail naming the official behind each act.
+ *
+ * Shape: state first (a pure StepMachine), then handlers, then the clock loop. Every change goes through one
+ * serialised lane (`exclusive`), so events are recorded in sequence order and an act never interleaves with a timer.
+ * Calendar arithmetic runs in activities: its results are in the history, so replay never depends on calendar data.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { StepActionRequest, StepActionResult, StepInput, StepView } from '../contracts/department-step';
+import { calendarChangedSignal, cancelStepSignal, getStepQuery, stepActionUpdate } from '../contracts/department-step';
+import { ESCALATION_LADDER, StepMachine, StepRefusal, newStepView, type StepEvent } from '../domain/department-step';
+import { workingDaysOf } from '../domain/deadline-classes';
+import { SYSTEM_ACTOR } from '../domain/roles';
+import { SA } from '../contracts/search-attributes';
+import type { createDepartmentStepActivities } from '../activities/department-step';
+
+type Activities = ReturnType<typeof createDepartmentStepActivities>;
+
+const acts = proxyActivities<Activities>({
+  // Database writes and calendar lookups take milliseconds; a database outage must delay a record, never lose it,
+  // so retries are unlimited with capped backoff.
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const webhooks = proxyActivities<Activities>({
+  // A chat robot may be down for a while; keep trying for about a day, then give up (the in-app inbox has it).
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 60 },
+});
+
+/** A refusal from the state machine becomes a rejected update the API can map to 403 / 409 / 422. */
+function refusal(err: unknown): never {
+  if (err instanceof StepRefusal) throw ApplicationFailure.create({ type: `step_${err.code}`, message: err.message, nonRetryable: true });
+  throw err;
+}
+
+export async function departmentStepWorkflow(input: StepInput): Promise<StepView> {
+  const info = workflowInfo();
+  const assignedAt = input.assignedAt ?? new Date().toISOString();
+  const machine = new StepMachine(newStepView(input, info.workflowId, assignedAt), { from: assignedAt, workingDays: workingDaysOf(input.deadline) });
+  const interval = input.escalationIntervalWorkingDays ?? 1;
+  const deliveries: Promise<unknown>[] = [];
+  let version = 0; // bumped after every change, so the clock loop re-reads its next timer
+
+  let lane: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lane.then(fn).finally(() => {
+      version += 1;
+    });
+    lane = run.catch(() => undefined);
+    return run;
+  };
+
+  const record = async (event: StepEvent): Promise<void> => {
+    const pending = await acts.recordStepEvent({ event, parentWorkflowId: input.parentWorkflowId ?? null });
+    if (pending.length > 0) deliveries.push(webhooks.deliverWebhooks({ notificationIds: pending }).catch(() => undefined));
+    upsertSearchAttributes([
+      { key: SA.DepartmentCode, value: machine.view.departmentCode },
+      { key: SA.StepState, value: machine.view.state },
+    ]);
+  };
+
+  const replan = async (reason: string, actor: StepActionRequest['actor'], requestId: string | null): Promise<void> => {
+    const schedule = await acts.planStepSchedule({
+      from: machine.basis.from,
+      workingDays: machine.basis.workingDays,
+      escalationIntervalWorkingDays: interval,
+      rungs: ESCALATION_LADDER.length,
+    });
+    const event = machine.applySchedule(schedule, reason, new Date(), actor, requestId);
+    if (event) await record(event);
+  };
+
+  setHandler(getStepQuery, () => machine.view);
+
+  setHandler(
+    stepActionUpdate,
+    (req: StepActionRequest): Promise<StepActionResult> =>
+      exclusive(async () => {
+        // Checked again here: an act queued behind another may no longer be allowed.
+        try {
+          machine.check(req.action, req.actor, new Date());
+        } catch (err) {
+          refusal(err);
+        }
+        const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
+        if (req.action.type === 'pause' && machine.view.schedule) {
+          extra.remainingWorkingDays = await acts.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
+        }
+        if (req.action.type === 'urge') {
+          extra.urgeNumber = await acts.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
+        }
+        await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
+        if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
+        return { state: machine.view.state, seq: machine.view.seq, deadlineAt: machine.view.schedule?.deadlineAt ?? null, urgeNumber: extra.urgeNumber };
+      }),
+    {
+      // Runs before the update is accepted: a refused act leaves no trace in the history.
+      validator: (req: StepActionRequest) => {
+        try {
+          machine.check(req.action, req.actor, new Date());
+        } catch (err) {
+          refusal(err);
+        }
+      },
+    },
+  );
+
+  setHandler(calendarChangedSignal, ({ reason }) => {
+    void exclusive(async () => {
+      if (!machine.terminal && !machine.view.paused) await replan(`official calendar changed: ${reason}`, SYSTEM_ACTOR, null);
+    });
+  });
+
+  setHandler(cancelStepSignal, ({ reason, actor }) => {
+    void exclusive(async () => {
+      if (!machine.terminal) await record(machine.cancel(reason, actor, new Date()));
+    });
+  });
+
+  await exclusive(async () => {
+    const schedule = await acts.planStepSchedule({
+      from: assignedAt,
+      workingDays: machine.basis.workingDays,
+      escalationIntervalWorkingDays: interval,
+      rungs: ESCALATION_LADDER.length,
+    });
+    await record(machine.assign(input.createdBy, new Date(), input.requestId ?? null, schedule));
+  });
+
+  // The clock: sleep until the next reminder or escalation rung, or until an act changes the picture.
+  while (!machine.terminal) {
+    const next = machine.nextTimedEvent();
+    const seen = version;
+    if (next) {
+      const wait = next.at - Date.now();
+      const changed = wait > 0 && (await condition(() => version !== seen || machine.terminal, wait));
+      if (!changed) {
+        await exclusive(async () => {
+          const due = machine.nextTimedEvent();
+          if (due && due.kind === next.kind && due.rung === next.rung && due.at <= Date.now()) {
+            await record(machine.fireTimedEvent(due.kind, new Date(), SYSTEM_ACTOR));
+          }
+        });
+      }
+    } else {
+      await condition(() => version !== seen || machine.terminal);
+    }
+  }
+
+  await condition(allHandlersFinished);
+  await lane;
+  await Promise.all(deliveries);
+  return machine.view;
+}
