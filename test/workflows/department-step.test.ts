@@ -3,11 +3,15 @@
  * reminder and escalation ladder, extensions, pauses, calendar changes, the two authorization checks, idempotency.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createActivities } from '../../activities';
+import { StepMachine, newStepView } from '../../domain/department-step';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { makeStepWorkflowId, stepActionUpdate, type StepInput } from '../../contracts/department-step';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/roles';
 import { OFFICIAL_CALENDAR } from '../../domain/official-calendar';
-import { WorkingDayCalendar, dayOfReceipt, shanghaiDate } from '../../domain/working-days';
+import { WorkingDayCalendar, addWorkingDays, computeDeadline, dayOfReceipt, shanghaiDate } from '../../domain/working-days';
 import { startHarness, type Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
 
@@ -249,4 +253,119 @@ describe('acts through the API', () => {
     expect(changed.rows[0].details).toMatchObject({ oldLastDay: '2026-10-09', newLastDay: '2026-10-12' });
     expect((await stepRow(input.stepId)).deadline_class).toBe('complex');
   });
+});
+
+describe('a changed official calendar', () => {
+  it('moves open deadlines and records the old and new deadline and why', async () => {
+    // 2095 is known only provisionally; an administrator loads its official calendar.
+    const assignedAt = '2095-03-01T01:00:00Z';
+    const input = await startStep({ assignedAt, deadline: { class: 'ordinary' } });
+    const before = await waitFor(() => stepRow(input.stepId));
+    expect(before.deadline_provisional).toBe(true);
+
+    const provisional = new WorkingDayCalendar([...OFFICIAL_CALENDAR]);
+    const received = dayOfReceipt(provisional, new Date(assignedAt));
+    // The notice makes the three working days after the day of receipt holidays.
+    const offDays = [1, 2, 3].map((n) => ({ date: addWorkingDays(provisional, received, n), name: '测试假日' }));
+    const admin = await h.as('admin');
+    const loaded = await admin.request('PUT', '/api/calendar/2095', { notice: '国务院办公厅关于2095年部分节假日安排的通知', offDays, workDays: [] });
+    expect(loaded.status).toBe(200);
+    expect(loaded.body).toMatchObject({ changed: true, movedDates: offDays.map((d) => d.date) });
+    expect(loaded.body.stepsSignalled).toBeGreaterThanOrEqual(1);
+
+    const official = new WorkingDayCalendar([...OFFICIAL_CALENDAR, { year: 2095, status: 'official', source: 'test', offDays, workDays: [] }]);
+    const expected = computeDeadline(official, new Date(assignedAt), 3);
+    const after = await waitFor(async () => {
+      const row = await stepRow(input.stepId);
+      return row.last_day !== before.last_day && row;
+    }, { what: 'the moved deadline' });
+    expect(after.last_day).toBe(expected.lastDay);
+    expect(after.deadline_at.toISOString()).toBe(expected.deadline.toISOString());
+    expect(after.deadline_provisional).toBe(false);
+
+    const changed = await h.pool.query(`SELECT details, actor_user_id FROM audit_log WHERE stream_id = $1 AND action = 'deadline_changed'`, [input.stepId]);
+    expect(changed.rows).toHaveLength(1);
+    expect(changed.rows[0].actor_user_id).toBe('system');
+    expect(changed.rows[0].details).toMatchObject({
+      oldLastDay: before.last_day,
+      newLastDay: expected.lastDay,
+      provisional: false,
+      reason: expect.stringContaining('国务院办公厅关于2095年部分节假日安排的通知'),
+    });
+  });
+
+  it('refuses a calendar with a date outside its year, naming the date, and changes nothing', async () => {
+    const admin = await h.as('admin');
+    const r = await admin.request('PUT', '/api/calendar/2094', { notice: '通知', offDays: [{ date: '2093-12-31', name: '错' }], workDays: [] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain('2093-12-31');
+    expect((await admin.get('/api/calendar/2094')).body).toMatchObject({ status: 'provisional', stored: null });
+  });
+});
+
+describe('activities run more than once', () => {
+  it('recording the same event twice leaves one audit row and one notification', async () => {
+    const stepId = `retry-${crypto.randomUUID()}`;
+    const input: StepInput = {
+      stepId, departmentCode: 'finance', title: '资助审核', kind: 'aid', subject: { type: 'standalone', id: stepId },
+      deadline: { class: 'urgent' }, requiresReview: false, createdBy: supervisorActor,
+    };
+    const machine = new StepMachine(newStepView(input, makeStepWorkflowId(stepId), new Date().toISOString()), { from: new Date().toISOString(), workingDays: 1 });
+    const activities = createActivities({ pool: h.pool });
+    const schedule = await activities.planStepSchedule({ from: new Date().toISOString(), workingDays: 1, escalationIntervalWorkingDays: 1, rungs: 3 });
+    const event = machine.assign(supervisorActor, new Date(), 'req-1', schedule);
+    await activities.recordStepEvent({ event, parentWorkflowId: null });
+    await activities.recordStepEvent({ event, parentWorkflowId: null });
+    const auditRows = await h.pool.query('SELECT count(*)::int AS n FROM audit_log WHERE stream_id = $1', [stepId]);
+    const notes = await h.pool.query('SELECT count(*)::int AS n FROM notifications WHERE step_id = $1', [stepId]);
+    expect(auditRows.rows[0].n).toBe(1);
+    expect(notes.rows[0].n).toBe(1);
+  });
+
+  it('the audit trail cannot be changed or deleted', async () => {
+    await expect(h.pool.query(`UPDATE audit_log SET action = 'x' WHERE id = (SELECT min(id) FROM audit_log)`)).rejects.toThrow(/append-only/);
+    await expect(h.pool.query(`DELETE FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)`)).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('department webhooks', () => {
+  it('POSTs each notification once it succeeds, retrying a failing robot', async () => {
+    const received: { id: string; body: any }[] = [];
+    let calls = 0;
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        calls++;
+        if (calls === 1) {
+          res.statusCode = 503; // the robot is down the first time
+          res.end();
+          return;
+        }
+        received.push({ id: String(req.headers['x-notification-id']), body: JSON.parse(data) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const admin = await h.as('admin');
+      expect((await admin.request('PUT', '/api/departments/civil_affairs/webhook', { url: `http://127.0.0.1:${port}/robot` })).status).toBe(200);
+      const input = await startStep({ departmentCode: 'civil_affairs', assignedAt: new Date().toISOString(), title: '核实困难家庭' });
+      await waitFor(async () => received.length >= 1, { timeoutMs: 30_000, what: 'webhook delivery' });
+      expect(calls).toBe(2);
+      expect(received).toHaveLength(1);
+      expect(received[0]!.body).toMatchObject({ kind: 'assigned', department: 'civil_affairs', stepId: input.stepId });
+      expect(received[0]!.body.title).toContain('核实困难家庭');
+      const delivery = await h.pool.query(
+        `SELECT d.status, d.attempts FROM webhook_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.step_id = $1`,
+        [input.stepId],
+      );
+      expect(delivery.rows).toEqual([{ status: 'delivered', attempts: 2 }]);
+    } finally {
+      server.close();
+      const admin = await h.as('admin');
+      await admin.request('PUT', '/api/departments/civil_affairs/webhook', { url: null });
+    }
+  }, 60_000);
 });
