@@ -85,6 +85,7 @@ export function newStepView(input: StepInput, workflowId: string, assignedAt: st
     outcome: null,
     findings: null,
     evidence: [],
+    facts: {},
     seq: 0,
   };
 }
@@ -152,6 +153,7 @@ export class StepMachine {
         return;
       case 'decide_extension':
         requireSupervisor();
+        requireStates(WORKING_STATES);
         if (!s.pendingExtension) refuse('invalid_state', 'there is no extension request to decide');
         return;
       case 'urge': {
@@ -226,8 +228,11 @@ export class StepMachine {
         s.outcome = action.outcome;
         s.findings = action.findings;
         s.evidence = action.evidence;
+        s.facts = action.facts ?? {};
         s.state = s.requiresReview ? 'awaiting_review' : 'done';
-        Object.assign(details, { outcome: action.outcome, findings: action.findings, evidence: action.evidence });
+        // Finished work needs no more time: an undecided extension request lapses with the completion.
+        s.pendingExtension = null;
+        Object.assign(details, { outcome: action.outcome, findings: action.findings, evidence: action.evidence, facts: action.facts ?? {} });
         if (s.requiresReview) notes.push(note('submitted', { role: 'supervisor' }, 'submitted', `待审核：${s.title}`, `${actor.displayName}已报送，请审核。`));
         break;
       case 'return':
@@ -244,8 +249,13 @@ export class StepMachine {
         s.pendingExtension = null;
         Object.assign(details, { approve: action.approve, workingDays: req.workingDays, comment: action.comment ?? null });
         if (action.approve) {
-          this.basis = { ...this.basis, workingDays: this.basis.workingDays + req.workingDays };
-          this.replanReason = `extension of ${req.workingDays} working days approved`;
+          if (s.paused) {
+            // The clock is stopped: the days granted are added to what it resumes with.
+            s.paused.remainingWorkingDays += req.workingDays;
+          } else {
+            this.basis = { ...this.basis, workingDays: this.basis.workingDays + req.workingDays };
+            this.replanReason = `extension of ${req.workingDays} working days approved`;
+          }
         }
         notes.push(note('decision', dept, 'decision', `延期申请${action.approve ? '已批准' : '未批准'}：${s.title}`, action.comment ?? ''));
         break;
@@ -269,6 +279,8 @@ export class StepMachine {
         const from = s.departmentCode;
         s.departmentCode = action.departmentCode;
         s.state = 'open';
+        // The new department starts afresh: a pause waited on the old department's request.
+        s.paused = null;
         s.reminderSent = false;
         s.overdue = false;
         s.escalationLevel = 0;
@@ -287,8 +299,13 @@ export class StepMachine {
         const oldDays = workingDaysOf(s.deadlineSpec);
         const newDays = workingDaysOf(action.deadline);
         s.deadlineSpec = action.deadline;
-        this.basis = { ...this.basis, workingDays: Math.max(1, this.basis.workingDays - oldDays + newDays) };
-        this.replanReason = `deadline class changed: ${action.reason}`;
+        if (s.paused) {
+          // The clock is stopped: the change applies to the days it resumes with.
+          s.paused.remainingWorkingDays = Math.max(0, s.paused.remainingWorkingDays - oldDays + newDays);
+        } else {
+          this.basis = { ...this.basis, workingDays: Math.max(1, this.basis.workingDays - oldDays + newDays) };
+          this.replanReason = `deadline class changed: ${action.reason}`;
+        }
         Object.assign(details, { from: oldDays, to: newDays, deadline: action.deadline, reason: action.reason });
         break;
       }
