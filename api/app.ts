@@ -14,9 +14,12 @@ import type { ApiDeps } from './deps';
 import { errorMiddleware, notFound } from './http/errors';
 import { RouteTable, type Authenticate } from './http/routes';
 import { registerAuthRoutes } from './routes/auth';
+import { registerApplicationRoutes } from './routes/applications';
 import { registerCalendarRoutes } from './routes/calendar';
 import { registerDiagnosticsRoutes } from './routes/diagnostics';
+import { registerMaterialRoutes } from './routes/materials';
 import { registerNotificationRoutes } from './routes/notifications';
+import { registerRegistryRoutes } from './routes/registries';
 import { registerStepRoutes } from './routes/steps';
 import { mountHealth } from './routes/health';
 
@@ -31,6 +34,9 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   registerStepRoutes(routes, deps);
   registerNotificationRoutes(routes, deps);
   registerCalendarRoutes(routes, deps);
+  registerApplicationRoutes(routes, deps);
+  registerMaterialRoutes(routes, deps);
+  registerRegistryRoutes(routes, deps);
   return routes;
 }
 

@@ -12,6 +12,8 @@ export interface ApiDeps {
   log: Logger;
   /** The working-day calendar, for "working days left" in lists. */
   calendar: CalendarSource;
+  /** Secret for keyed hashes of personal data (PERSONAL_DATA_KEY). */
+  personalDataKey: string;
   /** Where people find the Temporal Web UI (shown on the home page and in /health). */
   temporalUiUrl?: string;
 }

@@ -12,7 +12,7 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const { temporalAddress, databaseUrl } = requireExternalServers(config);
+  const { temporalAddress, databaseUrl, personalDataKey } = requireExternalServers(config);
   const log = createLogger('api', config.LOG_LEVEL);
 
   const pool = createPool(databaseUrl, config.DATABASE_POOL_SIZE);
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     sessionTtlHours: config.SESSION_TTL_HOURS,
     log,
     calendar: new CalendarSource(pool),
+    personalDataKey,
     temporalUiUrl: config.TEMPORAL_UI_URL,
   });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {

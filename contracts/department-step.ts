@@ -36,6 +36,10 @@ export interface Evidence {
   ref: string;
 }
 
+export type StepOutcome = 'confirmed' | 'not_confirmed' | 'done';
+/** Structured findings a department records with its outcome (e.g. insurance months), read by eligibility and points. */
+export type StepFacts = Record<string, string | number | boolean>;
+
 export interface StepInput {
   stepId: string;
   departmentCode: string;
@@ -51,6 +55,11 @@ export interface StepInput {
   createdBy: Actor;
   requestId?: string;
   parentWorkflowId?: string;
+  /**
+   * Data sharing first: a registry already confirmed the matter, so the step completes at once with the system as
+   * the actor and the matched record as evidence.
+   */
+  systemCompletion?: { outcome: StepOutcome; findings: string; evidence: Evidence[]; facts?: StepFacts };
 }
 
 export interface StepSchedule {
@@ -81,7 +90,7 @@ export type UrgeLevel = (typeof URGE_LEVELS)[number];
 /** Everything a person can do to a step. One update carries them all, so one validator guards them all. */
 export type StepAction =
   | { type: 'sign' }
-  | { type: 'complete'; outcome: 'confirmed' | 'not_confirmed' | 'done'; findings: string; evidence: Evidence[] }
+  | { type: 'complete'; outcome: StepOutcome; findings: string; evidence: Evidence[]; facts?: StepFacts }
   | { type: 'return'; reason: string }
   | { type: 'request_extension'; workingDays: number; reason: string }
   | { type: 'decide_extension'; approve: boolean; comment?: string }
@@ -127,13 +136,16 @@ export interface StepView {
   escalationLevel: number;
   pendingExtension: { workingDays: number; reason: string; requestedBy: string; requestedAt: string } | null;
   urges: UrgeNotice[];
-  outcome: string | null;
+  outcome: StepOutcome | null;
   findings: string | null;
   evidence: Evidence[];
+  facts: StepFacts;
   seq: number;
 }
 
 export const stepActionUpdate = defineUpdate<StepActionResult, [StepActionRequest]>('stepAction');
+/** Acts by a parent workflow (pause while the applicant supplements, resume): checked like an update, never rejected loudly. */
+export const systemActSignal = defineSignal<[StepActionRequest]>('systemAct');
 export const calendarChangedSignal = defineSignal<[{ reason: string }]>('calendarChanged');
 export const cancelStepSignal = defineSignal<[{ reason: string; actor: Actor }]>('cancelStep');
 export const getStepQuery = defineQuery<StepView>('getStep');

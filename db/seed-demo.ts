@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { DEPARTMENTS, type Role } from '../domain/roles';
 import { hashPassword } from '../api/auth/passwords';
 import { ensureUser, upsertDepartment, upsertSchool } from './repositories/users';
+import { seedDemoPolicies } from './seed-policies';
 
 export const DEMO_PASSWORD = 'demo12345';
 
@@ -40,6 +41,7 @@ export async function seedReferenceData(pool: pg.Pool): Promise<void> {
 export async function seedDemoData(pool: pg.Pool): Promise<DemoUser[]> {
   await seedReferenceData(pool);
   await upsertSchool(pool, DEMO_SCHOOL);
+  await seedDemoPolicies(pool);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const u of DEMO_USERS) await ensureUser(pool, { ...u, passwordHash });
   return DEMO_USERS;

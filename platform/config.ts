@@ -40,6 +40,11 @@ export const configSchema = z.object({
   API_PORT: port.default(3000),
   /** How long a login token stays valid. */
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  /**
+   * Secret for keyed hashes of personal data (the "same child, same year" key, registry match keys). At least 32
+   * characters. The one-command start creates one under the data folder when unset.
+   */
+  PERSONAL_DATA_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Seed demo departments, users and data. Defaults to on with the embedded PostgreSQL, off otherwise. */
   DEMO_DATA: flag.optional(),
 });
@@ -92,11 +97,12 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The worker and API entry points run against external servers only; the one-command start provides them. */
-export function requireExternalServers(config: Config): { temporalAddress: string; databaseUrl: string } {
+export function requireExternalServers(config: Config): { temporalAddress: string; databaseUrl: string; personalDataKey: string } {
   const missing = [
     config.TEMPORAL_ADDRESS ? null : 'TEMPORAL_ADDRESS: required to start the worker or API on its own',
     config.DATABASE_URL ? null : 'DATABASE_URL: required to start the worker or API on its own',
+    config.PERSONAL_DATA_KEY ? null : 'PERSONAL_DATA_KEY: required to start the worker or API on its own',
   ].filter((x): x is string => x !== null);
   if (missing.length > 0) throw new ConfigError(missing);
-  return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL! };
+  return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL!, personalDataKey: config.PERSONAL_DATA_KEY! };
 }

@@ -4,6 +4,8 @@
  * everything in order (API, worker, Temporal, PostgreSQL), so the state files are left consistent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit } from '../platform/config';
 import { startEmbeddedPostgres } from '../platform/postgres-server';
@@ -77,7 +79,13 @@ async function main(): Promise<void> {
     const demoUsers = config.demoData ? await seedDemoData(pool) : [];
     await pool.end();
 
-    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUiUrl ?? '' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_UI_URL: temporalUiUrl ?? '',
+      PERSONAL_DATA_KEY: config.PERSONAL_DATA_KEY ?? localSecret(config.dataDir, 'personal-data.key'),
+    };
     children.push({ name: 'worker', script: 'worker/main.ts', restarts: [], stopping: false });
     children.push({ name: 'api', script: 'api/main.ts', restarts: [], stopping: false });
     for (const s of children) supervise(s, env, () => void shutdown(1));
@@ -116,6 +124,16 @@ function supervise(s: Supervised, env: NodeJS.ProcessEnv, giveUp: () => void): v
     say(`${s.name} exited (${code ?? signal}); restarting`);
     setTimeout(() => supervise(s, env, giveUp), 1000 * s.restarts.length);
   });
+}
+
+/** A secret kept in the data folder, created on first use: the embedded default needs no setup. */
+function localSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, 'secrets', name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {

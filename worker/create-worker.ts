@@ -22,6 +22,7 @@ export interface WorkerDeps {
   /** Built code, or the path of a bundle file written earlier. */
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   timeScale?: TimeScale;
+  personalDataKey: string;
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -30,7 +31,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
-    activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale }),
+    activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey }),
   });
 }
 

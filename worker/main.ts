@@ -14,7 +14,7 @@ import { buildWorkflowBundle, createWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const { temporalAddress, databaseUrl } = requireExternalServers(config);
+  const { temporalAddress, databaseUrl, personalDataKey } = requireExternalServers(config);
   const log = createLogger('worker', config.LOG_LEVEL);
 
   const pool = createPool(databaseUrl, config.DATABASE_POOL_SIZE);
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
     workflowBundle,
+    personalDataKey,
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporalAddress }, 'worker running');
   try {

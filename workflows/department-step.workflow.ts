@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { StepActionRequest, StepActionResult, StepInput, StepView } from '../contracts/department-step';
-import { calendarChangedSignal, cancelStepSignal, getStepQuery, stepActionUpdate } from '../contracts/department-step';
+import { calendarChangedSignal, cancelStepSignal, getStepQuery, stepActionUpdate, systemActSignal } from '../contracts/department-step';
 import { ESCALATION_LADDER, StepMachine, StepRefusal, newStepView, type StepEvent } from '../domain/department-step';
 import { workingDaysOf } from '../domain/deadline-classes';
 import { SYSTEM_ACTOR } from '../domain/roles';
@@ -83,38 +83,42 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
 
   setHandler(getStepQuery, () => machine.view);
 
-  setHandler(
-    stepActionUpdate,
-    (req: StepActionRequest): Promise<StepActionResult> =>
-      exclusive(async () => {
-        // Checked again here: an act queued behind another may no longer be allowed.
-        try {
-          machine.check(req.action, req.actor, new Date());
-        } catch (err) {
-          refusal(err);
-        }
-        const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
-        if (req.action.type === 'pause' && machine.view.schedule) {
-          extra.remainingWorkingDays = await acts.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
-        }
-        if (req.action.type === 'urge') {
-          extra.urgeNumber = await acts.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
-        }
-        await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
-        if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
-        return { state: machine.view.state, seq: machine.view.seq, deadlineAt: machine.view.schedule?.deadlineAt ?? null, urgeNumber: extra.urgeNumber };
-      }),
-    {
-      // Runs before the update is accepted: a refused act leaves no trace in the history.
-      validator: (req: StepActionRequest) => {
-        try {
-          machine.check(req.action, req.actor, new Date());
-        } catch (err) {
-          refusal(err);
-        }
-      },
+  /** One act, checked and applied in the lane; shared by the update (people) and the signal (parent workflows). */
+  const perform = (req: StepActionRequest): Promise<StepActionResult> =>
+    exclusive(async () => {
+      // Checked again here: an act queued behind another may no longer be allowed.
+      try {
+        machine.check(req.action, req.actor, new Date());
+      } catch (err) {
+        refusal(err);
+      }
+      const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
+      if (req.action.type === 'pause' && machine.view.schedule) {
+        extra.remainingWorkingDays = await acts.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
+      }
+      if (req.action.type === 'urge') {
+        extra.urgeNumber = await acts.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
+      }
+      await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
+      if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
+      return { state: machine.view.state, seq: machine.view.seq, deadlineAt: machine.view.schedule?.deadlineAt ?? null, urgeNumber: extra.urgeNumber };
+    });
+
+  setHandler(stepActionUpdate, perform, {
+    // Runs before the update is accepted: a refused act leaves no trace in the history.
+    validator: (req: StepActionRequest) => {
+      try {
+        machine.check(req.action, req.actor, new Date());
+      } catch (err) {
+        refusal(err);
+      }
     },
-  );
+  });
+
+  // A parent's act that is no longer allowed (the step moved on meanwhile) is dropped; the parent reads the result.
+  setHandler(systemActSignal, (req) => {
+    perform(req).catch(() => undefined);
+  });
 
   setHandler(calendarChangedSignal, ({ reason }) => {
     void exclusive(async () => {
@@ -136,6 +140,9 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
       rungs: ESCALATION_LADDER.length,
     });
     await record(machine.assign(input.createdBy, new Date(), input.requestId ?? null, schedule));
+    if (input.systemCompletion) {
+      await record(machine.apply({ type: 'complete', ...input.systemCompletion }, SYSTEM_ACTOR, new Date(), input.requestId ?? null));
+    }
   });
 
   // The clock: sleep until the next reminder or escalation rung, or until an act changes the picture.

@@ -78,7 +78,12 @@ const ACTS: ActRoute[] = [
     path: 'complete',
     summary: 'Complete a step with outcome, findings and evidence',
     roles: ['officer'],
-    body: z.object({ outcome: z.enum(['confirmed', 'not_confirmed', 'done']), findings: text(4000, 'findings are required'), evidence: evidence.default([]) }),
+    body: z.object({
+      outcome: z.enum(['confirmed', 'not_confirmed', 'done']),
+      findings: text(4000, 'findings are required'),
+      evidence: evidence.default([]),
+      facts: z.record(z.string().max(64), z.union([z.string().max(200), z.number(), z.boolean()])).optional(),
+    }),
     toAction: (b) => ({ type: 'complete', ...b }),
   }),
   act({ path: 'return', summary: 'Return a step with a reason', roles: ['officer'], body: z.object({ reason: text(2000, 'reason is required') }), toAction: (b) => ({ type: 'return', ...b }) }),

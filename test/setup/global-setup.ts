@@ -16,6 +16,18 @@ import { freePort } from '../support/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/** A port found free can be taken by another process before the server binds it; try again with new ones. */
+async function withRetries<T>(times: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= times) throw err;
+      process.stdout.write(`[test setup] retrying after: ${(err as Error).message.split('\n')[0]}\n`);
+    }
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'enrollment-test-'));
@@ -30,15 +42,17 @@ export default async function globalSetup(): Promise<void> {
   }
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
   if (!temporalAddress) {
-    const t = await startTemporalDevServer({
-      stateDir: path.join(tmp, 'temporal'),
-      port: await freePort(),
-      uiPort: await freePort(),
-      namespace: 'default',
-      cliPath: process.env.TEMPORAL_CLI_PATH,
-      toolsDir: path.join(ROOT, '.tools'),
-      log,
-    });
+    const t = await withRetries(3, async () =>
+      startTemporalDevServer({
+        stateDir: path.join(tmp, 'temporal'),
+        port: await freePort(),
+        uiPort: await freePort(),
+        namespace: 'default',
+        cliPath: process.env.TEMPORAL_CLI_PATH,
+        toolsDir: path.join(ROOT, '.tools'),
+        log,
+      }),
+    );
     stops.push(t.stop);
     temporalAddress = t.address;
   }

@@ -11,11 +11,17 @@ import type pg from 'pg';
 import { createApp } from '../../api/app';
 import { CalendarSource } from '../../db/calendar-source';
 import { createPool } from '../../db/pool';
+import { ensureUser } from '../../db/repositories/users';
+import { hashPassword } from '../../api/auth/passwords';
+import type { Role } from '../../domain/roles';
 import { DEMO_PASSWORD } from '../../db/seed-demo';
 import { createLogger } from '../../platform/logger';
 import { createWorker } from '../../worker/create-worker';
 
 let runtimeInstalled = false;
+let demoPasswordHash: Promise<string> | undefined;
+const demoHash = () => (demoPasswordHash ??= hashPassword(DEMO_PASSWORD));
+export const TEST_PERSONAL_DATA_KEY = 'test-personal-data-key-0123456789abcdef';
 
 export interface Harness {
   pool: pg.Pool;
@@ -26,6 +32,8 @@ export interface Harness {
   /** Log in as a user (the demo users share DEMO_PASSWORD) and return a request helper bound to the token. */
   as(username: string, password?: string): Promise<Api>;
   anonymous: Api;
+  /** A fresh user of the role (a new family, a new officer), logged in. */
+  newUser(role: Role, opts?: { departmentCode?: string; schoolId?: string }): Promise<Api & { userId: string }>;
   stop(): Promise<void>;
 }
 
@@ -97,15 +105,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     pool,
     workflowBundle: { codePath: bundlePath },
     timeScale: opts.timeScaleFactor ? { factor: opts.timeScaleFactor, origin: new Date() } : undefined,
+    personalDataKey: TEST_PERSONAL_DATA_KEY,
   });
   const running = worker.run();
 
-  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'), calendar: new CalendarSource(pool) });
+  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'), calendar: new CalendarSource(pool), personalDataKey: TEST_PERSONAL_DATA_KEY });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const anonymous = apiFor(baseUrl);
+
+  const as = async (username: string, password = DEMO_PASSWORD) => {
+    const r = await anonymous.post<{ token: string }>('/api/auth/login', { username, password });
+    if (r.status !== 200) throw new Error(`login as ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return apiFor(baseUrl, r.body.token);
+  };
 
   return {
     pool,
@@ -114,10 +129,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     baseUrl,
     worker,
     anonymous,
-    async as(username, password = DEMO_PASSWORD) {
-      const r = await anonymous.post<{ token: string }>('/api/auth/login', { username, password });
-      if (r.status !== 200) throw new Error(`login as ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-      return apiFor(baseUrl, r.body.token);
+    as,
+    async newUser(role, opts = {}) {
+      const username = `${role}-${crypto.randomUUID().slice(0, 12)}`;
+      const user = await ensureUser(pool, { username, displayName: `测试${username.slice(-4)}`, passwordHash: await demoHash(), role, departmentCode: opts.departmentCode, schoolId: opts.schoolId });
+      const api = await as(username);
+      return Object.assign(api, { userId: user.id });
     },
     async stop() {
       await new Promise((r) => server.close(r));

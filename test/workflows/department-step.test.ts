@@ -12,7 +12,7 @@ import { makeStepWorkflowId, stepActionUpdate, type StepInput } from '../../cont
 import { SYSTEM_ACTOR, type Actor } from '../../domain/roles';
 import { OFFICIAL_CALENDAR } from '../../domain/official-calendar';
 import { WorkingDayCalendar, addWorkingDays, computeDeadline, dayOfReceipt, shanghaiDate } from '../../domain/working-days';
-import { startHarness, type Harness } from '../support/harness';
+import { TEST_PERSONAL_DATA_KEY, startHarness, type Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
 
 let h: Harness;
@@ -313,7 +313,7 @@ describe('activities run more than once', () => {
       deadline: { class: 'urgent' }, requiresReview: false, createdBy: supervisorActor,
     };
     const machine = new StepMachine(newStepView(input, makeStepWorkflowId(stepId), new Date().toISOString()), { from: new Date().toISOString(), workingDays: 1 });
-    const activities = createActivities({ pool: h.pool });
+    const activities = createActivities({ pool: h.pool, personalDataKey: TEST_PERSONAL_DATA_KEY });
     const schedule = await activities.planStepSchedule({ from: new Date().toISOString(), workingDays: 1, escalationIntervalWorkingDays: 1, rungs: 3 });
     const event = machine.assign(supervisorActor, new Date(), 'req-1', schedule);
     await activities.recordStepEvent({ event, parentWorkflowId: null });

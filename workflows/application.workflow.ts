@@ -1,0 +1,343 @@
+/**
+ * One enrollment application ("入学一件事"): pre-review by the education bureau (which may ask the parent to
+ * supplement materials, 补正, stopping its clock meanwhile), parallel verification by the departments (registry
+ * confirmations complete at once, the rest go to the departments' officers), eligibility and points, the pool,
+ * placement by the allocation round, and check-in. The parent may withdraw until enrolled.
+ *
+ * Every department's part is a department step workflow (a child), so each has its own working-day deadline,
+ * reminders, escalation and audit trail. The history carries no personal data: activities read the form from
+ * PostgreSQL by application number.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import {
+  APPLICATION_STATE_NAMES_ZH,
+  FINAL_APPLICATION_STATES,
+  VERIFICATIONS,
+  checkInUpdate,
+  getApplicationQuery,
+  makeApplicationStepId,
+  placementSignal,
+  requestSupplementUpdate,
+  supplementUpdate,
+  withdrawUpdate,
+  type ApplicationActRequest,
+  type ApplicationInput,
+  type ApplicationState,
+  type ApplicationView,
+  type Placement,
+  type VerifyingDepartment,
+} from '../contracts/application';
+import { cancelStepSignal, makeStepWorkflowId, systemActSignal, type StepInput, type StepView } from '../contracts/department-step';
+import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
+import type { createApplicationActivities } from '../activities/application';
+import type { createDepartmentStepActivities } from '../activities/department-step';
+import type { departmentStepWorkflow } from './department-step.workflow';
+
+type Activities = ReturnType<typeof createApplicationActivities> & ReturnType<typeof createDepartmentStepActivities>;
+
+const acts = proxyActivities<Activities>({
+  // Database reads and writes: a database outage delays the application, never loses a record.
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+function refuse(type: 'forbidden' | 'invalid_state', message: string): never {
+  throw ApplicationFailure.create({ type: `step_${type}`, message, nonRetryable: true });
+}
+
+export async function applicationWorkflow(input: ApplicationInput): Promise<ApplicationView> {
+  const appNo = input.applicationNumber;
+  const view: ApplicationView = { applicationNumber: appNo, state: 'pre_review', supplement: null, stepIds: {}, eligible: null, pointsTotal: null, placement: null, seq: 0 };
+  const children = new Map<string, ChildWorkflowHandle<typeof departmentStepWorkflow>>();
+  const results = new Map<string, StepView>();
+  // What handlers hand to the main flow (one object, so the flow reads what a handler set since it last looked).
+  const inbox: {
+    supplied: (ApplicationActRequest & { note: string; materials: string[] }) | null;
+    withdrawal: (ApplicationActRequest & { reason: string }) | null;
+    checkIn: (ApplicationActRequest & { result: 'checked_in' | 'no_show' }) | null;
+    placement: Placement | null;
+  } = { supplied: null, withdrawal: null, checkIn: null, placement: null };
+
+  let lane: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lane.then(fn);
+    lane = run.catch(() => undefined);
+    return run;
+  };
+
+  const record = (action: string, actor: Actor, requestId: string | null, next: ApplicationState, details: Record<string, unknown>, notice?: { title: string; body: string }, holder?: string | null) =>
+    exclusive(async () => {
+      const before = view.state;
+      view.state = next;
+      view.seq += 1;
+      await acts.recordApplicationEvent({
+        applicationNumber: appNo,
+        seq: view.seq,
+        at: new Date().toISOString(),
+        actor,
+        requestId,
+        action,
+        stateBefore: before,
+        stateAfter: next,
+        details,
+        notifyApplicant: notice ?? null,
+        projection: { state: next, holderDepartment: holder === undefined ? holderOf(next) : holder, supplement: view.supplement, placement: view.placement },
+      });
+    });
+
+  const startStep = async (part: string, departmentCode: string, titleZh: string, kind: string, extra: Partial<StepInput> = {}) => {
+    const stepId = makeApplicationStepId(appNo, part);
+    view.stepIds[part] = stepId;
+    const handle = await startChild('departmentStepWorkflow', {
+      workflowId: makeStepWorkflowId(stepId),
+      // The step keeps its own audit trail and deadline even if this workflow were terminated.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          stepId,
+          departmentCode,
+          title: `${titleZh}（申请编号 ${appNo}）`,
+          kind,
+          subject: { type: 'application', id: appNo, label: appNo },
+          deadline: { class: 'ordinary' },
+          requiresReview: false,
+          createdBy: SYSTEM_ACTOR,
+          parentWorkflowId: workflowInfo().workflowId,
+          ...extra,
+        } satisfies StepInput,
+      ],
+    });
+    children.set(part, handle as ChildWorkflowHandle<typeof departmentStepWorkflow>);
+    void handle.result().then(
+      (v) => {
+        results.set(part, v as StepView);
+      },
+      () => undefined,
+    );
+    return handle;
+  };
+
+  const isFinal = () => FINAL_APPLICATION_STATES.includes(view.state);
+
+  setHandler(getApplicationQuery, () => view);
+
+  setHandler(
+    requestSupplementUpdate,
+    async (req) => {
+      const deadline = await acts.planStepSchedule({ from: new Date().toISOString(), workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 });
+      view.supplement = { items: req.items, deadlineAt: deadline.deadlineAt, requestedBy: req.actor.displayName };
+      const pre = children.get('pre_review');
+      if (pre) await getExternalWorkflowHandle(pre.workflowId).signal(systemActSignal, { action: { type: 'pause', reason: `等待申请人补正：${req.items.join('；')}` }, actor: req.actor, requestId: req.requestId });
+      await record('supplement_requested', req.actor, req.requestId, 'awaiting_supplement', { items: req.items, deadlineAt: deadline.deadlineAt }, {
+        title: `请补正材料（申请编号 ${appNo}）`,
+        body: `需补正：${req.items.join('；')}。请在 ${deadline.lastDay} 前补正，逾期申请失效。`,
+      }, null);
+      return view;
+    },
+    {
+      validator: (req) => {
+        if (!(req.actor.role === 'officer' && req.actor.departmentCode === 'education')) refuse('forbidden', 'only the education bureau may ask for supplementary materials');
+        if (view.state !== 'pre_review') refuse('invalid_state', `supplementary materials can be asked for only during pre-review (now ${view.state})`);
+        if (req.items.length === 0 || req.workingDays < 1) refuse('invalid_state', 'items and a deadline of at least one working day are required');
+      },
+    },
+  );
+
+  setHandler(
+    supplementUpdate,
+    async (req) => {
+      inbox.supplied = req;
+      await condition(() => view.state !== 'awaiting_supplement');
+      return view;
+    },
+    {
+      validator: (req) => {
+        if (req.actor.userId !== input.applicantUserId) refuse('forbidden', 'only the applicant may supplement this application');
+        if (view.state !== 'awaiting_supplement' || inbox.supplied) refuse('invalid_state', 'no supplementary materials are being asked for');
+      },
+    },
+  );
+
+  setHandler(
+    withdrawUpdate,
+    async (req) => {
+      inbox.withdrawal = req;
+      // Withdrawn, or finished meanwhile by another path (e.g. rejected): either way the application is final.
+      await condition(isFinal);
+      return view;
+    },
+    {
+      validator: (req) => {
+        if (req.actor.userId !== input.applicantUserId) refuse('forbidden', 'only the applicant may withdraw this application');
+        if (isFinal() || inbox.withdrawal) refuse('invalid_state', `an application that is ${APPLICATION_STATE_NAMES_ZH[view.state]} cannot be withdrawn`);
+      },
+    },
+  );
+
+  setHandler(
+    checkInUpdate,
+    async (req) => {
+      inbox.checkIn = req;
+      await condition(() => isFinal());
+      return view;
+    },
+    {
+      validator: (req) => {
+        if (!(req.actor.role === 'school' && view.placement && req.actor.schoolId === view.placement.schoolId)) refuse('forbidden', 'only the school the child is placed at may record check-in');
+        if (view.state !== 'placed' || inbox.checkIn) refuse('invalid_state', 'the child is not waiting for check-in');
+      },
+    },
+  );
+
+  setHandler(placementSignal, (p) => {
+    inbox.placement = p;
+  });
+
+  /** Wait for pred, or a withdrawal; returns false when the application was withdrawn meanwhile. */
+  const waitOr = async (pred: () => boolean, timeoutMs?: number): Promise<boolean | 'timeout'> => {
+    const done = () => pred() || inbox.withdrawal !== null;
+    let ok = true;
+    if (timeoutMs === undefined) await condition(done);
+    else ok = await condition(done, timeoutMs);
+    if (inbox.withdrawal) return false;
+    return ok ? true : 'timeout';
+  };
+
+  const finish = async (): Promise<ApplicationView> => {
+    await condition(allHandlersFinished);
+    await lane;
+    return view;
+  };
+
+  const withdraw = async (): Promise<ApplicationView> => {
+    const w = inbox.withdrawal!;
+    for (const [part, child] of children) {
+      if (!results.has(part)) await getExternalWorkflowHandle(child.workflowId).signal(cancelStepSignal, { reason: '申请人撤回申请', actor: w.actor });
+    }
+    await record('withdrawn', w.actor, w.requestId, 'withdrawn', { reason: w.reason }, { title: `申请已撤回（${appNo}）`, body: w.reason || '您已撤回入学申请。' }, null);
+    return finish();
+  };
+
+  await record('submitted', SYSTEM_ACTOR, input.requestId ?? null, 'pre_review', { verifications: input.verifications }, {
+    title: `入学申请已受理（申请编号 ${appNo}）`,
+    body: '教育局将进行预审，请留意补正通知。',
+  });
+
+  // ---- Pre-review, with 补正 rounds ----
+  await startStep('pre_review', 'education', '入学申请预审', 'pre_review');
+  for (;;) {
+    const r = await waitOr(() => results.has('pre_review') || view.state === 'awaiting_supplement');
+    if (r === false) return withdraw();
+    if (results.has('pre_review')) break;
+    const deadlineMs = Date.parse(view.supplement!.deadlineAt) - Date.now();
+    const s = await waitOr(() => inbox.supplied !== null, Math.max(deadlineMs, 1));
+    if (s === false) return withdraw();
+    const pre = children.get('pre_review')!;
+    if (s === 'timeout') {
+      await getExternalWorkflowHandle(pre.workflowId).signal(cancelStepSignal, { reason: '申请人逾期未补正', actor: SYSTEM_ACTOR });
+      await record('lapsed', SYSTEM_ACTOR, null, 'lapsed', { deadlineAt: view.supplement!.deadlineAt }, { title: `申请已失效（${appNo}）`, body: '未在规定期限内补正材料，本次申请失效。如需入学请重新申请。' }, null);
+      return finish();
+    }
+    const sup = inbox.supplied!;
+    await acts.attachSupplement({ applicationNumber: appNo, materials: sup.materials, note: sup.note, key: sup.requestId });
+    view.supplement = null;
+    await getExternalWorkflowHandle(pre.workflowId).signal(systemActSignal, { action: { type: 'resume', note: '申请人已补正' }, actor: SYSTEM_ACTOR, requestId: sup.requestId });
+    await record('supplemented', sup.actor, sup.requestId, 'pre_review', { materials: sup.materials, note: sup.note });
+    inbox.supplied = null;
+  }
+  const preReview = results.get('pre_review')!;
+  if (preReview.state !== 'done' || preReview.outcome === 'not_confirmed') {
+    await record('rejected', SYSTEM_ACTOR, null, 'rejected', { stage: 'pre_review', findings: preReview.findings }, { title: `预审未通过（${appNo}）`, body: preReview.findings ?? '预审未通过。' }, null);
+    return finish();
+  }
+
+  // ---- Parallel verification: data sharing first, people second ----
+  await record('verification_started', SYSTEM_ACTOR, null, 'verifying', { departments: input.verifications });
+  for (const dept of input.verifications) {
+    const confirmation = await acts.checkRegistry({ applicationNumber: appNo, department: dept });
+    const v = VERIFICATIONS[dept as VerifyingDepartment];
+    await startStep(dept, dept, v.titleZh, v.kind, confirmation ? { systemCompletion: confirmation } : {});
+  }
+  if (input.needyFamily) await startStep('aid', 'finance', '家庭经济困难学生资助审核', 'aid', { deadline: { class: 'complex' } });
+  const verified = await waitOr(() => input.verifications.every((d) => results.has(d)));
+  if (verified === false) return withdraw();
+
+  // ---- Eligibility and points ----
+  await record('assessment_started', SYSTEM_ACTOR, null, 'assessing', {});
+  const outcomes = Object.fromEntries(input.verifications.map((d) => {
+    const r = results.get(d)!;
+    return [d, { state: r.state, outcome: r.outcome, findings: r.findings, facts: r.facts, evidence: r.evidence }];
+  }));
+  const assessment = await acts.assessApplication({ applicationNumber: appNo, outcomes });
+  view.eligible = assessment.eligible;
+  view.pointsTotal = assessment.pointsTotal;
+  if (!assessment.eligible) {
+    await record('rejected', SYSTEM_ACTOR, null, 'rejected', { stage: 'eligibility', failed: assessment.failedRulesZh }, {
+      title: `资格审核未通过（${appNo}）`,
+      body: `未满足：${assessment.failedRulesZh.join('；')}。如有异议可通过投诉申诉渠道反映。`,
+    }, null);
+    return finish();
+  }
+  await record('entered_pool', SYSTEM_ACTOR, null, 'in_pool', { pointsTotal: assessment.pointsTotal }, {
+    title: `资格审核通过（${appNo}）`,
+    body: `积分 ${assessment.pointsTotal} 分，等待教育局统筹安排学位。`,
+  });
+
+  // ---- Placement and check-in (a no-show ends the application; the round moves the waitlist) ----
+  let aidRecorded = !input.needyFamily;
+  for (;;) {
+    const placed = await waitOr(() => inbox.placement !== null || (view.state === 'placed' && inbox.checkIn !== null) || (!aidRecorded && results.has('aid')));
+    if (placed === false) return withdraw();
+    if (!aidRecorded && results.has('aid')) {
+      aidRecorded = true;
+      const aid = results.get('aid')!;
+      const granted = aid.state === 'done' && aid.outcome === 'confirmed';
+      const amount = typeof aid.facts.amount === 'number' ? aid.facts.amount : 0;
+      await acts.saveAidDecision({ applicationNumber: appNo, granted, amount, findings: aid.findings ?? '' });
+      await record('aid_decided', SYSTEM_ACTOR, null, view.state, { granted, amount }, {
+        title: `学生资助审核结果（${appNo}）`,
+        body: granted ? `经财政部门审核，给予资助 ${amount} 元/年。` : `经财政部门审核，暂不予资助：${aid.findings ?? ''}`,
+      });
+      continue;
+    }
+    if (inbox.placement) {
+      view.placement = inbox.placement;
+      inbox.placement = null;
+      await record('placed', SYSTEM_ACTOR, null, 'placed', { ...view.placement }, {
+        title: `学位安排结果（${appNo}）`,
+        body: `${view.placement.schoolNameZh}：${view.placement.reasonZh}。请按时到校报到。`,
+      }, null);
+      continue;
+    }
+    const c = inbox.checkIn!;
+    if (c.result === 'checked_in') {
+      await record('enrolled', c.actor, c.requestId, 'enrolled', { schoolId: view.placement!.schoolId }, { title: `已报到入学（${appNo}）`, body: `${view.placement!.schoolNameZh}已确认报到。` }, null);
+    } else {
+      await record('no_show', c.actor, c.requestId, 'no_show', { schoolId: view.placement!.schoolId }, { title: `未报到（${appNo}）`, body: '逾期未到校报到，学位已释放。' }, null);
+    }
+    return finish();
+  }
+}
+
+/** Which department holds the case in each state (shown to the parent). */
+function holderOf(state: ApplicationState): string | null {
+  switch (state) {
+    case 'pre_review':
+    case 'assessing':
+    case 'in_pool':
+      return 'education';
+    default:
+      return null;
+  }
+}
