@@ -52,6 +52,15 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader('x-request-id', id);
     next();
   });
+  // One access-log line per request: method, path, status, time. Paths carry application numbers, never ID numbers.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.log.info({ requestId: (req as Request & { id: string }).id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    next();
+  });
   app.use(express.json({ limit: BODY_LIMIT }));
 
   mountHealth(app, deps);

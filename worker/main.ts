@@ -4,7 +4,7 @@
  * SIGTERM / SIGINT: the SDK's runtime stops polling, lets running tasks finish, then run() resolves.
  */
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit, requireExternalServers } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { ensureSearchAttributes } from '../platform/temporal-namespace';
@@ -16,6 +16,13 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const { temporalAddress, databaseUrl, personalDataKey } = requireExternalServers(config);
   const log = createLogger('worker', config.LOG_LEVEL);
+  // The SDK's own logs go through the same logger, so they get the same masking of personal data.
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const level = entry.level === 'WARN' ? 'warn' : entry.level === 'ERROR' ? 'error' : entry.level === 'DEBUG' || entry.level === 'TRACE' ? 'debug' : 'info';
+      log[level](entry.meta ?? {}, entry.message);
+    }),
+  });
 
   const pool = createPool(databaseUrl, config.DATABASE_POOL_SIZE);
   await prepareDatabase(pool);

@@ -30,6 +30,8 @@ async function withRetries<T>(times: number, fn: () => Promise<T>): Promise<T> {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // A clean log folder: the personal-data scan at the end reads this run's logs only.
+  fs.rmSync(path.join(ROOT, 'test-results', 'logs'), { recursive: true, force: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'enrollment-test-'));
   const stops: (() => Promise<void>)[] = [];
   const log = (l: string) => process.stdout.write(`[test setup] ${l}\n`);

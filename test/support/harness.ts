@@ -3,6 +3,9 @@
  * queue of its own (so test files never steal each other's tasks), and the API listening on port 0.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +24,13 @@ import { createWorker } from '../../worker/create-worker';
 let runtimeInstalled = false;
 let demoPasswordHash: Promise<string> | undefined;
 const demoHash = () => (demoPasswordHash ??= hashPassword(DEMO_PASSWORD));
+/** Where this Jest worker's logs go: one file per process and kind under test-results/logs. */
+export const TEST_LOG_DIR = path.join(__dirname, '..', '..', 'test-results', 'logs');
+function testLogFile(kind: string) {
+  fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
+  return pino.destination({ dest: path.join(TEST_LOG_DIR, `${kind}-${process.pid}.log`), sync: true });
+}
+
 export const TEST_PERSONAL_DATA_KEY = 'test-personal-data-key-0123456789abcdef';
 
 export interface Harness {
@@ -89,7 +99,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (!databaseUrl || !address || !bundlePath) throw new Error('the global test setup did not run');
   if (!runtimeInstalled) {
     // Quiet SDK logs in tests, and never let the SDK install signal handlers in a Jest worker.
-    Runtime.install({ shutdownSignals: [], logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) } });
+    // The SDK's logs go to the run's log folder (scanned for personal data at the end), and it never installs signal
+    // handlers in a Jest worker.
+    const sdkLog = createLogger('worker-test', 'info', testLogFile('worker'));
+    const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => sdkLog[level](meta ?? {}, message);
+    Runtime.install({ shutdownSignals: [], logger: { log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta), trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') } });
     runtimeInstalled = true;
   }
 
@@ -109,7 +123,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const running = worker.run();
 
-  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'), calendar: new CalendarSource(pool), personalDataKey: TEST_PERSONAL_DATA_KEY });
+  const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'info', testLogFile('api')), calendar: new CalendarSource(pool), personalDataKey: TEST_PERSONAL_DATA_KEY });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
