@@ -46,6 +46,8 @@ export interface RouteDefinition<P extends AnyObject, Q extends AnyObject, B ext
    * `body`, in which case a JSON body is validated by `body` as usual and a raw one skips it.
    */
   rawBody?: RawBodyOptions;
+  /** Runs before authentication (e.g. a rate limit on login). */
+  before?: RequestHandler[];
   /** Documented response body (optional). */
   response?: z.ZodType;
   successStatus?: number;
@@ -155,7 +157,7 @@ export class RouteTable {
           next(err);
         }
       };
-      const chain = def.rawBody ? [authorize, rawBodyParser(def.rawBody), handle] : [authorize, handle];
+      const chain = [...(def.before ?? []), authorize, ...(def.rawBody ? [rawBodyParser(def.rawBody)] : []), handle];
       app[def.method](def.path, ...chain);
     }
   }

@@ -1,3 +1,4 @@
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { ROLES } from '../../domain/roles';
 import { createSession, deleteSession, findUserByUsername, listDepartments, toActor } from '../../db/repositories/users';
@@ -17,10 +18,31 @@ const actorSchema = z
   })
   .openapi('Actor');
 
+/**
+ * Failed logins per client address and username: after LOGIN_ATTEMPTS failures in LOGIN_WINDOW_MS, 429 until the
+ * window passes. Successful logins do not count, so a busy office behind one address is not locked out.
+ */
+export const LOGIN_ATTEMPTS = 10;
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+
+const createLoginLimiter = () =>
+  rateLimit({
+    windowMs: LOGIN_WINDOW_MS,
+    limit: LOGIN_ATTEMPTS,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}:${String((req.body as { username?: unknown } | undefined)?.username ?? '').slice(0, 64)}`,
+    handler: (_req, res) => {
+      res.status(429).json({ error: { code: 'too_many_attempts', message: '登录失败次数过多，请15分钟后再试 (too many failed logins; try again later)' } });
+    },
+  });
+
 export function registerAuthRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.add({
     method: 'post',
     path: '/api/auth/login',
+    before: [createLoginLimiter()],
     summary: 'Log in with username and password; returns a bearer token',
     tag: 'auth',
     auth: 'public',

@@ -43,7 +43,9 @@ export async function markNotificationRead(db: pg.Pool, actor: Actor, id: number
     [actor.userId, ...a.args, id],
   );
   if (r.rowCount === 1) return true;
-  const exists = await db.query(`SELECT 1 FROM notifications n WHERE n.id = $5 AND ${a.sql}`, [actor.userId, ...a.args, id]);
+  // Already read before: it still exists for this user.
+  const b = audience(actor, 1);
+  const exists = await db.query(`SELECT 1 FROM notifications n WHERE n.id = $4 AND ${b.sql}`, [...b.args, id]);
   return exists.rowCount === 1;
 }
 
