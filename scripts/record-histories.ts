@@ -1,0 +1,154 @@
+/**
+ * Records a history of every workflow type from the current code, for the replay gate (test/replay). Run it after a
+ * deliberate, safe change to workflow code (see ARCHITECTURE.md, "Changing workflow code"), and commit the files:
+ *
+ *   npx tsx scripts/record-histories.ts
+ *
+ * It starts its own throwaway Temporal dev server and PostgreSQL, drives each workflow through its main paths with the
+ * real worker and activities, and writes test/replay/histories/<workflowType>--<scenario>.json.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { makeApplicationWorkflowId, placementSignal } from '../contracts/application';
+import { makeStepWorkflowId, stepActionUpdate, type StepAction, type StepInput } from '../contracts/department-step';
+import { makeRoundTripWorkflowId } from '../contracts/diagnostics';
+import { startEmbeddedPostgres } from '../platform/postgres-server';
+import { startTemporalDevServer } from '../platform/temporal-server';
+import { createPool } from '../db/pool';
+import { prepareDatabase } from '../db/prepare';
+import { seedDemoData } from '../db/seed-demo';
+import type { Actor } from '../domain/roles';
+import { buildWorkflowBundle } from '../worker/create-worker';
+import { applicationForm } from '../test/support/application-fixtures';
+import { startHarness, type Harness } from '../test/support/harness';
+import { freePort } from '../test/support/ports';
+import { waitFor } from '../test/support/wait';
+
+const ROOT = path.join(__dirname, '..');
+const OUT = path.join(ROOT, 'test', 'replay', 'histories');
+const say = (l: string) => process.stdout.write(`[record] ${l}\n`);
+
+async function save(h: Harness, workflowId: string, name: string): Promise<void> {
+  const handle = h.client.workflow.getHandle(workflowId);
+  await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING' || name.endsWith('running'), { timeoutMs: 60_000, what: `${workflowId} to close` });
+  const history = await handle.fetchHistory();
+  const type = (await handle.describe()).type;
+  // Stored as the protobuf encoding: exact, and independent of JSON conventions between SDK versions.
+  const file = path.join(OUT, `${type}--${name}.history.pb`);
+  fs.writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+  say(`${path.relative(ROOT, file)} (${history.events?.length ?? 0} events)`);
+}
+
+const officer = (departmentCode: string): Actor => ({ userId: `rec-${departmentCode}`, username: departmentCode, displayName: `${departmentCode}经办人`, role: 'officer', departmentCode, schoolId: null });
+const supervisor: Actor = { userId: 'rec-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor', departmentCode: null, schoolId: null };
+
+async function recordStep(h: Harness): Promise<void> {
+  const stepId = `rec-${crypto.randomUUID().slice(0, 8)}`;
+  const input: StepInput = {
+    stepId, departmentCode: 'police', title: '核验居住证', kind: 'verification', subject: { type: 'standalone', id: stepId },
+    deadline: { class: 'ordinary' }, requiresReview: true, createdBy: supervisor, assignedAt: '2026-09-29T02:00:00Z',
+  };
+  const handle = await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
+  const act = (action: StepAction, actor: Actor) =>
+    handle.executeUpdate(stepActionUpdate, { args: [{ action, actor, requestId: crypto.randomUUID() }] });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM steps WHERE step_id = $1 AND escalation_level = 3`, [stepId])).rowCount === 1);
+  await act({ type: 'sign' }, officer('police'));
+  const urged = await act({ type: 'urge', message: '请加快办理', level: 'serious' }, supervisor);
+  await act({ type: 'reply_urge', urgeNumber: urged.urgeNumber!, reply: '正在办理' }, officer('police'));
+  await act({ type: 'request_extension', workingDays: 2, reason: '需调档' }, officer('police'));
+  await act({ type: 'decide_extension', approve: true }, supervisor);
+  await act({ type: 'pause', reason: '等待补正' }, officer('police'));
+  await act({ type: 'resume' }, officer('police'));
+  await act({ type: 'comment', text: '已核实' }, officer('police'));
+  await act({ type: 'complete', outcome: 'confirmed', findings: '有效', evidence: [{ name: '居住证', ref: 'x' }] }, officer('police'));
+  await act({ type: 'review', decision: 'send_back', feedback: '补充证据' }, supervisor);
+  await act({ type: 'complete', outcome: 'confirmed', findings: '有效', evidence: [] }, officer('police'));
+  await act({ type: 'review', decision: 'accept', feedback: '' }, supervisor);
+  await save(h, handle.workflowId, 'full-lifecycle');
+}
+
+async function recordApplication(h: Harness): Promise<void> {
+  const parent = await h.newUser('applicant');
+  const form = applicationForm({ specialCategories: ['needy_family'] });
+  const appNo = (await parent.post('/api/applications', form)).body.applicationNumber as string;
+  const edu = await h.as('edu');
+  const stepOf = async (part: string) => {
+    const id = `${appNo}.${part}`;
+    await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [id])).rowCount === 1);
+    return id;
+  };
+  await stepOf('pre_review');
+  await edu.post(`/api/applications/${appNo}/supplement-requests`, { items: ['社区居住证明'], workingDays: 3 });
+  await parent.post(`/api/applications/${appNo}/supplements`, { note: '已补', materials: [] });
+  await edu.post(`/api/steps/${await stepOf('pre_review')}/complete`, { outcome: 'confirmed', findings: '齐全' });
+  const facts: Record<string, Record<string, unknown>> = { police: { valid: true, months: 30 }, hrss: { employed: true, insuranceMonths: 24 }, housing: { rentalRegistered: true, communityResidenceProof: true } };
+  for (const dept of Object.keys(facts)) {
+    const api = await h.as(dept);
+    await api.post(`/api/steps/${await stepOf(dept)}/complete`, { outcome: 'confirmed', findings: '属实', facts: facts[dept] });
+  }
+  await (await h.as('finance')).post(`/api/steps/${await stepOf('aid')}/complete`, { outcome: 'confirmed', findings: '符合', facts: { amount: 800 } });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM applications WHERE application_number = $1 AND state = 'in_pool'`, [appNo])).rowCount === 1);
+  const handle = h.client.workflow.getHandle(makeApplicationWorkflowId(appNo));
+  await handle.signal(placementSignal, { roundId: 'rec-round', schoolId: 'demo-primary-1', schoolNameZh: '示范区第一小学', type: 'catchment', reasonZh: '划片学校有学位' });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM applications WHERE application_number = $1 AND state = 'placed'`, [appNo])).rowCount === 1);
+  const school = await h.as('school');
+  await school.post(`/api/applications/${appNo}/check-in`, { result: 'checked_in' });
+  await save(h, handle.workflowId, 'supplement-verify-aid-placed-enrolled');
+
+  const quitter = await h.newUser('applicant');
+  const other = (await quitter.post('/api/applications', applicationForm())).body.applicationNumber as string;
+  await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [`${other}.pre_review`])).rowCount === 1);
+  await quitter.post(`/api/applications/${other}/withdraw`, { reason: '回户籍地' });
+  await save(h, makeApplicationWorkflowId(other), 'withdrawn-in-pre-review');
+}
+
+async function recordDiagnostics(h: Harness): Promise<void> {
+  const id = crypto.randomUUID();
+  await h.client.workflow.execute('diagnosticsRoundTripWorkflow', { taskQueue: h.taskQueue, workflowId: makeRoundTripWorkflowId(id), args: [{ id, message: 'replay', requestedBy: null }] });
+  await save(h, makeRoundTripWorkflowId(id), 'round-trip');
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'record-histories-'));
+  const pg = await startEmbeddedPostgres({ dataDir: tmp, port: await freePort(), database: 'record' });
+  const temporal = await startTemporalDevServer({ port: await freePort(), uiPort: await freePort(), namespace: 'default', toolsDir: path.join(ROOT, '.tools'), cliPath: process.env.TEMPORAL_CLI_PATH });
+  let h: Harness | undefined;
+  try {
+    const pool = createPool(pg.url, 2);
+    await prepareDatabase(pool);
+    await seedDemoData(pool);
+    await pool.end();
+    const bundle = await buildWorkflowBundle();
+    const bundlePath = path.join(tmp, 'bundle.js');
+    fs.writeFileSync(bundlePath, bundle.code);
+    Object.assign(process.env, { TEST_DATABASE_URL: pg.url, TEST_TEMPORAL_ADDRESS: temporal.address, TEST_WORKFLOW_BUNDLE: bundlePath });
+    h = await startHarness();
+    fs.mkdirSync(OUT, { recursive: true });
+    for (const f of fs.readdirSync(OUT)) if (f.endsWith('.history.pb')) fs.rmSync(path.join(OUT, f));
+    await recordDiagnostics(h);
+    await recordStep(h);
+    await recordApplication(h);
+    for (const extra of EXTRA_RECORDERS) await extra(h, save);
+  } finally {
+    await h?.stop();
+    await temporal.stop();
+    await pg.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Other workflow types add their recorders here (one scenario or more each). */
+export const EXTRA_RECORDERS: ((h: Harness, save: (h: Harness, workflowId: string, name: string) => Promise<void>) => Promise<void>)[] = [];
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
