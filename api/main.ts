@@ -5,6 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, requireExternalServers } from '../platform/config';
 import { createLogger } from '../platform/logger';
+import { encryptedDataConverter } from '../platform/payload-codec';
 import { createPool } from '../db/pool';
 import { prepareDatabase } from '../db/prepare';
 import { CalendarSource } from '../db/calendar-source';
@@ -12,14 +13,14 @@ import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const { temporalAddress, databaseUrl, personalDataKey } = requireExternalServers(config);
+  const { temporalAddress, databaseUrl, personalDataKey, payloadKeys } = requireExternalServers(config);
   const log = createLogger('api', config.LOG_LEVEL);
 
   const pool = createPool(databaseUrl, config.DATABASE_POOL_SIZE);
   await prepareDatabase(pool);
   // Lazy: the API starts (and /health reports 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadKeys) });
 
   const app = createApp({
     pool,

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const flag = z
@@ -45,6 +46,21 @@ export const configSchema = z.object({
    * characters. The one-command start creates one under the data folder when unset.
    */
   PERSONAL_DATA_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Keys that encrypt every payload Temporal stores: "id:base64key,…", 32-byte keys, the first encrypts, all decrypt
+   * (rotation: put a new key first, keep the old ones until no history needs them). The one-command start creates
+   * one under the data folder when unset.
+   */
+  PAYLOAD_KEYS: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parsePayloadKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
   /** Seed demo departments, users and data. Defaults to on with the embedded PostgreSQL, off otherwise. */
   DEMO_DATA: flag.optional(),
 });
@@ -97,12 +113,13 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The worker and API entry points run against external servers only; the one-command start provides them. */
-export function requireExternalServers(config: Config): { temporalAddress: string; databaseUrl: string; personalDataKey: string } {
+export function requireExternalServers(config: Config): { temporalAddress: string; databaseUrl: string; personalDataKey: string; payloadKeys: string } {
   const missing = [
+    config.PAYLOAD_KEYS ? null : 'PAYLOAD_KEYS: required to start the worker or API on its own',
     config.TEMPORAL_ADDRESS ? null : 'TEMPORAL_ADDRESS: required to start the worker or API on its own',
     config.DATABASE_URL ? null : 'DATABASE_URL: required to start the worker or API on its own',
     config.PERSONAL_DATA_KEY ? null : 'PERSONAL_DATA_KEY: required to start the worker or API on its own',
   ].filter((x): x is string => x !== null);
   if (missing.length > 0) throw new ConfigError(missing);
-  return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL!, personalDataKey: config.PERSONAL_DATA_KEY! };
+  return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL!, personalDataKey: config.PERSONAL_DATA_KEY!, payloadKeys: config.PAYLOAD_KEYS! };
 }

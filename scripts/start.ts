@@ -10,6 +10,7 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../platform/config';
 import { startEmbeddedPostgres } from '../platform/postgres-server';
 import { startTemporalDevServer, stopChild } from '../platform/temporal-server';
+import { newPayloadKeySpec } from '../platform/payload-codec';
 import { createPool } from '../db/pool';
 import { prepareDatabase } from '../db/prepare';
 import { DEMO_PASSWORD, seedDemoData } from '../db/seed-demo';
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_UI_URL: temporalUiUrl ?? '',
-      PERSONAL_DATA_KEY: config.PERSONAL_DATA_KEY ?? localSecret(config.dataDir, 'personal-data.key'),
+      PERSONAL_DATA_KEY: config.PERSONAL_DATA_KEY ?? localSecret(config.dataDir, 'personal-data.key', () => crypto.randomBytes(32).toString('base64url')),
+      PAYLOAD_KEYS: config.PAYLOAD_KEYS ?? localSecret(config.dataDir, 'payload-keys', () => newPayloadKeySpec('k1')),
     };
     children.push({ name: 'worker', script: 'worker/main.ts', restarts: [], stopping: false });
     children.push({ name: 'api', script: 'api/main.ts', restarts: [], stopping: false });
@@ -127,11 +129,11 @@ function supervise(s: Supervised, env: NodeJS.ProcessEnv, giveUp: () => void): v
 }
 
 /** A secret kept in the data folder, created on first use: the embedded default needs no setup. */
-function localSecret(dataDir: string, name: string): string {
+function localSecret(dataDir: string, name: string, create: () => string): string {
   const file = path.join(dataDir, 'secrets', name);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600 });
+    fs.writeFileSync(file, create(), { mode: 0o600 });
   }
   return fs.readFileSync(file, 'utf8').trim();
 }

@@ -23,6 +23,8 @@ export interface WorkerDeps {
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   timeScale?: TimeScale;
   personalDataKey: string;
+  /** Encrypts payloads (platform/payload-codec.ts); the same as the clients'. */
+  dataConverter: WorkerOptions['dataConverter'];
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -31,6 +33,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
+    dataConverter: deps.dataConverter,
     activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey }),
   });
 }

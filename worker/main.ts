@@ -8,13 +8,14 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit, requireExternalServers } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { ensureSearchAttributes } from '../platform/temporal-namespace';
+import { encryptedDataConverter } from '../platform/payload-codec';
 import { createPool } from '../db/pool';
 import { prepareDatabase } from '../db/prepare';
 import { buildWorkflowBundle, createWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const { temporalAddress, databaseUrl, personalDataKey } = requireExternalServers(config);
+  const { temporalAddress, databaseUrl, personalDataKey, payloadKeys } = requireExternalServers(config);
   const log = createLogger('worker', config.LOG_LEVEL);
   // The SDK's own logs go through the same logger, so they get the same masking of personal data.
   Runtime.install({
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     pool,
     workflowBundle,
     personalDataKey,
+    dataConverter: encryptedDataConverter(payloadKeys),
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporalAddress }, 'worker running');
   try {

@@ -17,7 +17,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const OPERATOR_VARIABLES = [
   'POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'APP_DB_PASSWORD', 'LOG_LEVEL', 'TEMPORAL_NAMESPACE', 'TEMPORAL_RETENTION',
   'DATABASE_POOL_SIZE', 'SESSION_TTL_HOURS', 'TEMPORAL_UI_URL', 'TEMPORAL_UI_BIND', 'API_PUBLISHED_PORT',
-  'TEMPORAL_VERSION', 'TEMPORAL_UI_VERSION', 'PERSONAL_DATA_KEY',
+  'TEMPORAL_VERSION', 'TEMPORAL_UI_VERSION', 'PERSONAL_DATA_KEY', 'PAYLOAD_KEYS',
 ];
 
 type Service = Record<string, any>;
@@ -119,7 +119,7 @@ describe('docker-compose.yml', () => {
       });
       // The entry points parse exactly this environment at start.
       const config = parseConfig(env);
-      expect(requireExternalServers(config)).toEqual({ temporalAddress: 'temporal:7233', databaseUrl: env.DATABASE_URL, personalDataKey: env.PERSONAL_DATA_KEY });
+      expect(requireExternalServers(config)).toEqual({ temporalAddress: 'temporal:7233', databaseUrl: env.DATABASE_URL, personalDataKey: env.PERSONAL_DATA_KEY, payloadKeys: env.PAYLOAD_KEYS });
       expect(config.demoData).toBe(false);
       expect(config.NODE_ENV).toBe('production');
     }

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { encryptedDataConverter } from '../../platform/payload-codec';
+import { TEST_PAYLOAD_KEYS } from '../support/harness';
 
 const DIR = path.join(__dirname, 'histories');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.history.pb')).sort() : [];
@@ -23,6 +25,6 @@ it('has recorded histories of every workflow type', () => {
 describe.each(files)('%s', (file) => {
   it('replays against the current workflow code without nondeterminism', async () => {
     const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, file)));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, file);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) }, history, file);
   });
 });

@@ -19,6 +19,7 @@ import { hashPassword } from '../../api/auth/passwords';
 import type { Role } from '../../domain/roles';
 import { DEMO_PASSWORD } from '../../db/seed-demo';
 import { createLogger } from '../../platform/logger';
+import { encryptedDataConverter } from '../../platform/payload-codec';
 import { createWorker } from '../../worker/create-worker';
 
 let runtimeInstalled = false;
@@ -30,6 +31,9 @@ function testLogFile(kind: string) {
   fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
   return pino.destination({ dest: path.join(TEST_LOG_DIR, `${kind}-${process.pid}.log`), sync: true });
 }
+
+/** Two keys, so every test run also exercises decryption by a key that is not the current one's id. */
+export const TEST_PAYLOAD_KEYS = `test2:${Buffer.alloc(32, 2).toString('base64')},test1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 export const TEST_PERSONAL_DATA_KEY = 'test-personal-data-key-0123456789abcdef';
 
@@ -110,7 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const pool = createPool(databaseUrl, 5);
   const taskQueue = `test-${crypto.randomUUID()}`;
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) });
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: workerConnection,
@@ -120,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     workflowBundle: { codePath: bundlePath },
     timeScale: opts.timeScaleFactor ? { factor: opts.timeScaleFactor, origin: new Date() } : undefined,
     personalDataKey: TEST_PERSONAL_DATA_KEY,
+    dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS),
   });
   const running = worker.run();
 
