@@ -17,15 +17,18 @@ import {
   type ApplicationEvent,
 } from '../db/repositories/applications';
 import type { RegistryChecker } from './registry-check';
+import type { PersonalDataVault } from '../platform/personal-data-vault';
 
 export interface ApplicationActivityDeps {
   pool: pg.Pool;
   registry: RegistryChecker;
+  /** Opens the sealed ID numbers, which the registry lookups match on. */
+  vault: PersonalDataVault;
 }
 
 export function createApplicationActivities(deps: ApplicationActivityDeps) {
   const load = async (applicationNumber: string) => {
-    const app = await findApplication(deps.pool, applicationNumber);
+    const app = await findApplication(deps.pool, applicationNumber, deps.vault);
     if (!app) throw ApplicationFailure.create({ type: 'UnknownApplication', message: `application ${applicationNumber} not found`, nonRetryable: true });
     return app;
   };

@@ -27,6 +27,32 @@ export function maskForm(form: ApplicationForm): ApplicationForm {
   };
 }
 
+/** What is sealed at rest: the identifying numbers, by position in the form. */
+export interface SealedPersonalData {
+  childIdNumber: string;
+  guardians: { idNumber: string; phone: string }[];
+}
+
+/** The form as stored in the clear (numbers masked in place) and the numbers to seal. */
+export function splitPersonalData(form: ApplicationForm): { stored: ApplicationForm; sealed: SealedPersonalData } {
+  return {
+    stored: {
+      ...form,
+      child: { ...form.child, idNumber: maskIdNumber(form.child.idNumber) },
+      guardians: form.guardians.map((g) => ({ ...g, idNumber: maskIdNumber(g.idNumber), phone: maskPhone(g.phone) })),
+    },
+    sealed: { childIdNumber: form.child.idNumber, guardians: form.guardians.map((g) => ({ idNumber: g.idNumber, phone: g.phone })) },
+  };
+}
+
+export function mergePersonalData(stored: ApplicationForm, sealed: SealedPersonalData): ApplicationForm {
+  return {
+    ...stored,
+    child: { ...stored.child, idNumber: sealed.childIdNumber },
+    guardians: stored.guardians.map((g, i) => ({ ...g, idNumber: sealed.guardians[i]?.idNumber ?? g.idNumber, phone: sealed.guardians[i]?.phone ?? g.phone })),
+  };
+}
+
 export interface TimelineEvent {
   stream: string;
   at: string;

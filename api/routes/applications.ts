@@ -44,6 +44,7 @@ import { HttpError, notFound, validationError } from '../http/errors';
 import type { RouteContext, RouteTable } from '../http/routes';
 import { mapWorkflowError } from '../http/temporal-errors';
 import type { ApiDeps } from '../deps';
+import { PersonalDataVault } from '../../platform/personal-data-vault';
 
 /** Departments whose officers verify an application's personal data and so may see it unmasked. */
 const VERIFYING_DEPARTMENTS = new Set(['education', 'police', 'hrss', 'housing', 'market', 'finance']);
@@ -53,13 +54,21 @@ const numberParams = z.object({ applicationNumber: z.string().regex(/^\d{4}-[A-Z
 /** The schema used for the OpenAPI document; requests are validated with today's (dates may not lie in the future). */
 const documentedForm = makeApplicationSchema({ today: '2100-12-31' });
 
+const vaults = new WeakMap<ApiDeps, PersonalDataVault>();
+/** One vault per app instance (key derivation is deliberately slow-ish; do it once). */
+function vaultFor(deps: ApiDeps): PersonalDataVault {
+  let v = vaults.get(deps);
+  if (!v) vaults.set(deps, (v = new PersonalDataVault(deps.personalDataKey)));
+  return v;
+}
+
 function childKey(secret: string, year: number, idNumber: string): string {
   return crypto.createHmac('sha256', secret).update(`application:${year}:${idNumber.toUpperCase()}`).digest('hex');
 }
 
 /** 404 rather than 403 for someone else's application: its existence is itself personal data. */
 async function visibleApplication(deps: ApiDeps, actor: Actor, applicationNumber: string): Promise<{ app: ApplicationRow; unmasked: boolean; ownDepartmentOnly: string | null }> {
-  const app = await findApplication(deps.pool, applicationNumber);
+  const app = await findApplication(deps.pool, applicationNumber, vaultFor(deps));
   const missing = notFound(`application ${applicationNumber}`);
   if (!app) throw missing;
   switch (actor.role) {
@@ -146,6 +155,7 @@ export function registerApplicationRoutes(routes: RouteTable, deps: ApiDeps): vo
 
       const created = await createOrFindApplication(
         deps.pool,
+        vaultFor(deps),
         { childKey: childKey(deps.personalDataKey, form.enrollmentYear, form.child.idNumber), applicantUserId: actor!.userId, form, childNameMasked: maskName(form.child.name) },
         (n) => makeApplicationNumber(form.enrollmentYear, form.district, n),
       );

@@ -4,6 +4,8 @@ import type { ApplicationState, Placement } from '../../contracts/application';
 import type { ApplicationForm } from '../../domain/application';
 import type { Actor } from '../../domain/roles';
 import { inTransaction } from '../pool';
+import { mergePersonalData, splitPersonalData, type SealedPersonalData } from '../../domain/application-view';
+import type { PersonalDataVault } from '../../platform/personal-data-vault';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -60,6 +62,7 @@ export interface NewApplication {
  */
 export async function createOrFindApplication(
   pool: pg.Pool,
+  vault: PersonalDataVault,
   a: NewApplication,
   makeNumber: (sequence: number) => string,
 ): Promise<{ applicationNumber: string; applicantUserId: string; created: boolean; submittedAt: string }> {
@@ -76,10 +79,11 @@ export async function createOrFindApplication(
     }
     const seq = await db.query<{ n: number }>(`SELECT nextval('application_number_seq')::int AS n`);
     const applicationNumber = makeNumber(seq.rows[0]!.n);
+    const { stored, sealed } = splitPersonalData(a.form);
     const r = await db.query<{ submitted_at: Date }>(
-      `INSERT INTO applications (application_number, child_key, applicant_user_id, year, district, stage, form, child_name_masked)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING submitted_at`,
-      [applicationNumber, a.childKey, a.applicantUserId, a.form.enrollmentYear, a.form.district, a.form.stage, JSON.stringify(a.form), a.childNameMasked],
+      `INSERT INTO applications (application_number, child_key, applicant_user_id, year, district, stage, form, personal_sealed, child_name_masked)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING submitted_at`,
+      [applicationNumber, a.childKey, a.applicantUserId, a.form.enrollmentYear, a.form.district, a.form.stage, JSON.stringify(stored), vault.seal(sealed), a.childNameMasked],
     );
     return { applicationNumber, applicantUserId: a.applicantUserId, created: true, submittedAt: r.rows[0]!.submitted_at.toISOString() };
   });
@@ -105,18 +109,24 @@ export interface ApplicationRow {
   updatedAt: string;
 }
 
-const COLUMNS = `a.application_number AS "applicationNumber", a.applicant_user_id AS "applicantUserId", a.year, a.district,
+const COLUMNS = `a.personal_sealed AS "personalSealed", a.application_number AS "applicationNumber", a.applicant_user_id AS "applicantUserId", a.year, a.district,
   a.stage, a.form, a.child_name_masked AS "childNameMasked", a.state, a.holder_department AS "holderDepartment",
   a.supplement, a.eligibility, a.points_total::float8 AS "pointsTotal", a.points, a.placement, a.aid,
   a.submitted_at AS "submittedAt", a.updated_at AS "updatedAt"`;
 
-function iso(row: ApplicationRow): ApplicationRow {
-  return { ...row, submittedAt: new Date(row.submittedAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() };
+/**
+ * The row as callers see it. With a vault, the form carries the full ID and phone numbers (for the people and
+ * activities that verify them); without one, they stay masked as stored.
+ */
+function toRow(row: ApplicationRow & { personalSealed: Buffer | null }, vault?: PersonalDataVault): ApplicationRow {
+  const { personalSealed, ...rest } = row;
+  const form = vault && personalSealed ? { ...rest.form, ...mergePersonalData(rest.form, vault.open<SealedPersonalData>(personalSealed)) } : rest.form;
+  return { ...rest, form, submittedAt: new Date(row.submittedAt).toISOString(), updatedAt: new Date(row.updatedAt).toISOString() };
 }
 
-export async function findApplication(db: Db, applicationNumber: string): Promise<ApplicationRow | undefined> {
-  const r = await db.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications a WHERE a.application_number = $1`, [applicationNumber]);
-  return r.rows[0] && iso(r.rows[0]);
+export async function findApplication(db: Db, applicationNumber: string, vault?: PersonalDataVault): Promise<ApplicationRow | undefined> {
+  const r = await db.query<ApplicationRow & { personalSealed: Buffer | null }>(`SELECT ${COLUMNS} FROM applications a WHERE a.application_number = $1`, [applicationNumber]);
+  return r.rows[0] && toRow(r.rows[0], vault);
 }
 
 export interface ApplicationFilters {
@@ -131,7 +141,7 @@ export interface ApplicationFilters {
 }
 
 export async function listApplications(db: Db, f: ApplicationFilters): Promise<ApplicationRow[]> {
-  const r = await db.query<ApplicationRow>(
+  const r = await db.query<ApplicationRow & { personalSealed: Buffer | null }>(
     `SELECT ${COLUMNS} FROM applications a
      WHERE ($1::uuid IS NULL OR a.applicant_user_id = $1)
        AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM steps s WHERE s.subject_type = 'application'
@@ -140,7 +150,7 @@ export async function listApplications(db: Db, f: ApplicationFilters): Promise<A
      ORDER BY a.submitted_at DESC LIMIT $6 OFFSET $7`,
     [f.applicantUserId ?? null, f.departmentCode ?? null, f.state ?? null, f.district ?? null, f.year ?? null, f.limit, f.offset],
   );
-  return r.rows.map(iso);
+  return r.rows.map((row) => toRow(row));
 }
 
 export interface ApplicationEvent {

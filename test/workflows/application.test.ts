@@ -5,6 +5,7 @@
 import { startHarness, type Api, type Harness } from '../support/harness';
 import { applicationForm, type FormOptions } from '../support/application-fixtures';
 import { waitFor } from '../support/wait';
+import { findFullIdNumbers } from '../../domain/personal-data';
 
 let h: Harness;
 beforeAll(async () => {
@@ -278,6 +279,12 @@ describe('who sees what', () => {
     const civil = await h.newUser('officer', { departmentCode: 'civil_affairs' });
     expect((await civil.get(`/api/applications/${appNo}`)).status).toBe(404);
     expect((await parent.get('/api/applications')).body.items.map((a: any) => a.applicationNumber)).toEqual([appNo]);
+
+    // At rest the ID and phone numbers are sealed; the stored form has them masked only.
+    const raw = await h.pool.query('SELECT form::text AS form, personal_sealed FROM applications WHERE application_number = $1', [appNo]);
+    expect(findFullIdNumbers(raw.rows[0].form)).toEqual([]);
+    expect(raw.rows[0].form).not.toContain('13812345678');
+    expect(raw.rows[0].personal_sealed.toString('latin1')).not.toContain(form.child.idNumber);
   });
 });
 
