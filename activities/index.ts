@@ -5,6 +5,7 @@ import { createApplicationActivities } from './application';
 import { createDepartmentStepActivities } from './department-step';
 import { createDiagnosticsActivities } from './diagnostics';
 import { createRegistryChecker } from './registry-check';
+import { PersonalDataVault } from '../platform/personal-data-vault';
 import { REAL_TIME, type TimeScale } from './time-scale';
 
 export interface ActivityDeps {
@@ -21,6 +22,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createDiagnosticsActivities(deps),
     ...createDepartmentStepActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME, fetch: deps.fetch ?? fetch }),
-    ...createApplicationActivities({ pool: deps.pool, registry: createRegistryChecker(deps.pool, deps.personalDataKey) }),
+    ...createApplicationActivities({ pool: deps.pool, registry: createRegistryChecker(deps.pool, deps.personalDataKey), vault: new PersonalDataVault(deps.personalDataKey) }),
   };
 }
