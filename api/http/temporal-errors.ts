@@ -10,6 +10,10 @@ const STATUS_BY_TYPE: Record<string, [number, string]> = {
 };
 
 export function mapWorkflowError(err: unknown, what: string): unknown {
+  // An act sent to a workflow that has already finished: the matter is closed, not the service down.
+  if (/already completed|workflow execution already/i.test(String((err as Error)?.message ?? ''))) {
+    return new HttpError(409, 'invalid_state', `${what} is already closed; nothing more can be done to it`);
+  }
   if (err instanceof WorkflowNotFoundError) return new HttpError(404, 'not_found', `${what} not found`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const mapped = err.cause.type ? STATUS_BY_TYPE[err.cause.type] : undefined;

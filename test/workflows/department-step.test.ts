@@ -371,3 +371,16 @@ describe('department webhooks', () => {
     }
   }, 60_000);
 });
+
+describe('a finished step', () => {
+  it('answers an act with 409, not a server error', async () => {
+    const input = await startStep({ assignedAt: new Date().toISOString(), departmentCode: 'market' });
+    await waitFor(() => stepRow(input.stepId));
+    const market = await h.as('market');
+    expect((await market.post(`/api/steps/${input.stepId}/complete`, { outcome: 'done', findings: '已办结' })).status).toBe(200);
+    await waitFor(async () => (await h.client.workflow.getHandle(makeStepWorkflowId(input.stepId)).describe()).status.name === 'COMPLETED');
+    const late = await market.post(`/api/steps/${input.stepId}/comments`, { text: '补充说明' });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('invalid_state');
+  });
+});
