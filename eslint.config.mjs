@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     files: ['web/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', location: 'readonly', console: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', location: 'readonly', console: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', URL: 'readonly', XMLHttpRequest: 'readonly', history: 'readonly' } },
   },
   {
     files: ['workflows/**/*.ts'],

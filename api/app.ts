@@ -14,13 +14,16 @@ import type { ApiDeps } from './deps';
 import { errorMiddleware, notFound } from './http/errors';
 import { RouteTable, type Authenticate } from './http/routes';
 import { registerAuthRoutes } from './routes/auth';
+import { registerAllocationRoutes } from './routes/allocation';
 import { registerApplicationRoutes } from './routes/applications';
 import { registerCalendarRoutes } from './routes/calendar';
 import { registerDiagnosticsRoutes } from './routes/diagnostics';
 import { registerMaterialRoutes } from './routes/materials';
 import { registerNotificationRoutes } from './routes/notifications';
 import { registerRegistryRoutes } from './routes/registries';
+import { registerSchoolRoutes } from './routes/schools';
 import { registerStepRoutes } from './routes/steps';
+import { registerSupervisionRoutes } from './routes/supervision';
 import { mountHealth } from './routes/health';
 
 export const BODY_LIMIT = '1mb';
@@ -37,6 +40,9 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   registerApplicationRoutes(routes, deps);
   registerMaterialRoutes(routes, deps);
   registerRegistryRoutes(routes, deps);
+  registerSupervisionRoutes(routes, deps);
+  registerSchoolRoutes(routes, deps);
+  registerAllocationRoutes(routes, deps);
   return routes;
 }
 
@@ -89,7 +95,8 @@ export function createApp(deps: ApiDeps): Express {
   routes.mount(app, authenticate);
 
   app.use('/api', (req, _res, next) => next(notFound(`route ${req.method} ${req.originalUrl}`)));
-  app.use(express.static(WEB_DIR, { index: 'index.html' }));
+  // Pages are addressed without their .html (/inbox, /step?id=…); assets by their own names.
+  app.use(express.static(WEB_DIR, { index: 'index.html', extensions: ['html'] }));
   app.use(errorMiddleware(deps.log));
   return app;
 }

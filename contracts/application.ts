@@ -61,6 +61,8 @@ export interface Placement {
   schoolNameZh: string;
   type: 'catchment' | 'adjusted' | 'purchased';
   reasonZh: string;
+  /** Last day of the check-in window (YYYY-MM-DD, Asia/Shanghai), when the round has opened it. */
+  checkInLastDay?: string;
 }
 
 export interface ApplicationView {
@@ -85,6 +87,11 @@ export const withdrawUpdate = defineUpdate<ApplicationView, [ApplicationActReque
 export const checkInUpdate = defineUpdate<ApplicationView, [ApplicationActRequest & { result: 'checked_in' | 'no_show' }]>('checkIn');
 /** Sent by the allocation round when results are published, and again when a waitlist move gives a seat. */
 export const placementSignal = defineSignal<[Placement]>('placement');
+/**
+ * Sent by the allocation round when the waitlist moves a child to another seat. Unlike the signal it can be refused
+ * (the child has left the pool, or the school is recording check-in), and the round moves nobody it did not reach.
+ */
+export const reassignPlacementUpdate = defineUpdate<ApplicationView, [Placement]>('reassignPlacement');
 export const getApplicationQuery = defineQuery<ApplicationView>('getApplication');
 
 export const makeApplicationWorkflowId = (applicationNumber: string): string => `application-${applicationNumber}`;

@@ -19,6 +19,14 @@ export function createPool(url: string, max = 10): pg.Pool {
 /** Run fn in one transaction; roll back on any error. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has no error listener of the pool's. A connection the server ends between two queries of the
+  // transaction (a database restart) would otherwise be an uncaught 'error' event that ends the process; the next
+  // query would fail with "not queryable", which names no cause. Keep the cause, throw it, and drop the client.
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -26,8 +34,9 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    throw lost ?? err;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(lost);
   }
 }

@@ -7,6 +7,8 @@ import { DEPARTMENTS, type Role } from '../domain/roles';
 import { hashPassword } from '../api/auth/passwords';
 import { ensureUser, upsertDepartment, upsertSchool } from './repositories/users';
 import { seedDemoPolicies } from './seed-policies';
+import { seedDemoSchools } from './seed-schools';
+import { seedResponsibilityItems } from './seed-responsibility-items';
 
 export const DEMO_PASSWORD = 'demo12345';
 
@@ -42,6 +44,8 @@ export async function seedDemoData(pool: pg.Pool): Promise<DemoUser[]> {
   await seedReferenceData(pool);
   await upsertSchool(pool, DEMO_SCHOOL);
   await seedDemoPolicies(pool);
+  await seedDemoSchools(pool);
+  await seedResponsibilityItems(pool);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const u of DEMO_USERS) await ensureUser(pool, { ...u, passwordHash });
   return DEMO_USERS;

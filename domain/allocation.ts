@@ -612,6 +612,14 @@ export function releaseSeat(
   };
 }
 
+export interface ReallocateOptions {
+  /**
+   * Applicants the waitlist must not move: e.g. a child who already checked in at the school placed at, or whose
+   * application refused a move. They keep their placement; the seat goes to the next one by the same rules.
+   */
+  immovable?: ReadonlySet<string>;
+}
+
 /**
  * Offers the free seats of `releasedSchoolId` to the waitlist (see the rules at the top), one seat at a time,
  * following each move's freed seat in turn. Returns the new state and the moves (possibly none).
@@ -619,7 +627,9 @@ export function releaseSeat(
 export function reallocateSeat(
   state: AllocationState,
   releasedSchoolId: string,
+  options: ReallocateOptions = {},
 ): { state: AllocationState; moves: SeatMove[] } {
+  const immovable = options.immovable ?? new Set<string>();
   const { schools } = state.input;
   const byId = new Map(schools.map((s) => [s.id, s]));
   if (!byId.has(releasedSchoolId)) throw new Error(`reallocateSeat: unknown school ${releasedSchoolId}`);
@@ -635,7 +645,7 @@ export function reallocateSeat(
     const { bySchool } = summarize(schools, [...current.values()]);
     const usage = bySchool.find((u) => u.schoolId === sid) as SchoolUsage;
     if (usage.free <= 0) continue;
-    const ordered = rankOrdered();
+    const ordered = immovable.size === 0 ? rankOrdered() : rankOrdered().filter((pl) => !immovable.has(pl.applicationNumber));
     let pick: Placement | undefined;
     let toType: SeatMove['toType'];
     let reason: string;

@@ -29,6 +29,16 @@ export const DEPARTMENTS = [
   { code: 'health', nameZh: '卫生健康委员会' },
   { code: 'federation_trade_unions', nameZh: '总工会' },
   { code: 'supervision_office', nameZh: '政府督查室' },
+  // Further units named by seed 000's responsibility items (教体局 is the education bureau above).
+  { code: 'government_services', nameZh: '政务服务局' },
+  { code: 'political_legal', nameZh: '政法委' },
+  { code: 'publicity', nameZh: '宣传部' },
+  { code: 'culture_tourism', nameZh: '文化和旅游局' },
+  { code: 'disabled_persons_federation', nameZh: '残疾人联合会' },
+  { code: 'red_cross', nameZh: '红十字会' },
+  { code: 'schools', nameZh: '各学校' },
+  { code: 'towns', nameZh: '各镇（苏木）' },
+  { code: 'subdistricts', nameZh: '各街道（街区）及所属社区' },
 ] as const;
 export type DepartmentCode = (typeof DEPARTMENTS)[number]['code'];
 export const DEPARTMENT_CODES = DEPARTMENTS.map((d) => d.code) as unknown as readonly [DepartmentCode, ...DepartmentCode[]];

@@ -61,6 +61,8 @@ export const configSchema = z.object({
       }
     })
     .optional(),
+  /** Days a closed application's personal data is kept before the daily purge removes it (statistics stay). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   /** Seed demo departments, users and data. Defaults to on with the embedded PostgreSQL, off otherwise. */
   DEMO_DATA: flag.optional(),
 });

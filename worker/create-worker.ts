@@ -23,6 +23,7 @@ export interface WorkerDeps {
   workflowBundle: NonNullable<WorkerOptions['workflowBundle']>;
   timeScale?: TimeScale;
   personalDataKey: string;
+  retentionDays?: number;
   /** Encrypts payloads (platform/payload-codec.ts); the same as the clients'. */
   dataConverter: WorkerOptions['dataConverter'];
 }
@@ -34,7 +35,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
     dataConverter: deps.dataConverter,
-    activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey }),
+    activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey, retentionDays: deps.retentionDays }),
   });
 }
 

@@ -3,7 +3,8 @@
  * The one-command start (scripts/start.ts) runs this same file as a child process with those variables set.
  * SIGTERM / SIGINT: the SDK's runtime stops polling, lets running tasks finish, then run() resolves.
  */
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { ensureSchedules } from '../platform/schedules';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit, requireExternalServers } from '../platform/config';
 import { createLogger } from '../platform/logger';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const client = await Connection.connect({ address: temporalAddress });
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   if (added.length) log.info({ added }, 'registered search attributes');
+  const schedules = await ensureSchedules(new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(payloadKeys) }), config.TEMPORAL_TASK_QUEUE);
+  if (schedules.length) log.info({ schedules }, 'created schedules');
   await client.close();
 
   log.info('bundling workflow code');
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     pool,
     workflowBundle,
     personalDataKey,
+    retentionDays: config.RETENTION_DAYS,
     dataConverter: encryptedDataConverter(payloadKeys),
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporalAddress }, 'worker running');

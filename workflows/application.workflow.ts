@@ -28,6 +28,7 @@ import {
   getApplicationQuery,
   makeApplicationStepId,
   placementSignal,
+  reassignPlacementUpdate,
   requestSupplementUpdate,
   supplementUpdate,
   withdrawUpdate,
@@ -38,6 +39,7 @@ import {
   type Placement,
   type VerifyingDepartment,
 } from '../contracts/application';
+import { seatReleasedSignal, type ReleaseCause } from '../contracts/allocation-round';
 import { cancelStepSignal, makeStepWorkflowId, systemActSignal, type StepInput, type StepView } from '../contracts/department-step';
 import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createApplicationActivities } from '../activities/application';
@@ -79,7 +81,6 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   const record = (action: string, actor: Actor, requestId: string | null, next: ApplicationState, details: Record<string, unknown>, notice?: { title: string; body: string }, holder?: string | null) =>
     exclusive(async () => {
       const before = view.state;
-      view.state = next;
       view.seq += 1;
       await acts.recordApplicationEvent({
         applicationNumber: appNo,
@@ -94,6 +95,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
         notifyApplicant: notice ?? null,
         projection: { state: next, holderDepartment: holder === undefined ? holderOf(next) : holder, supplement: view.supplement, placement: view.placement },
       });
+      // The state changes once it is recorded: an update that waits for it answers only after the read model shows it.
+      view.state = next;
     });
 
   const startStep = async (part: string, departmentCode: string, titleZh: string, kind: string, extra: Partial<StepInput> = {}) => {
@@ -196,13 +199,48 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       validator: (req) => {
         if (!(req.actor.role === 'school' && view.placement && req.actor.schoolId === view.placement.schoolId)) refuse('forbidden', 'only the school the child is placed at may record check-in');
         if (view.state !== 'placed' || inbox.checkIn) refuse('invalid_state', 'the child is not waiting for check-in');
+        // The waitlist is moving the child to another school right now; the school asks again in a moment.
+        if (inbox.placement) refuse('invalid_state', 'the placement is being changed by the allocation round; try again');
       },
     },
   );
 
+  // The round publishes at least once (it signals again after a crash): the same placement twice is one placement.
+  const samePlacement = (a: Placement | null, b: Placement) =>
+    a !== null && a.roundId === b.roundId && a.schoolId === b.schoolId && a.type === b.type && a.reasonZh === b.reasonZh;
+
   setHandler(placementSignal, (p) => {
-    inbox.placement = p;
+    if (!samePlacement(inbox.placement ?? view.placement, p)) inbox.placement = p;
   });
+
+  setHandler(
+    reassignPlacementUpdate,
+    async (p) => {
+      if (!samePlacement(inbox.placement ?? view.placement, p)) inbox.placement = p;
+      await condition(() => inbox.placement === null || isFinal());
+      return view;
+    },
+    {
+      validator: (_p) => {
+        if (view.state !== 'in_pool' && view.state !== 'placed') refuse('invalid_state', `an application that is ${APPLICATION_STATE_NAMES_ZH[view.state]} cannot be given another seat`);
+        if (inbox.checkIn || inbox.withdrawal) refuse('invalid_state', 'check-in or withdrawal is being recorded');
+      },
+    },
+  );
+
+  /**
+   * Tells the round that placed the child that the seat is free again, so its waitlist moves. Added after the
+   * application's last command of each path, so histories recorded before it replay unchanged.
+   */
+  const releaseSeatInRound = async (cause: ReleaseCause) => {
+    const p = inbox.placement ?? view.placement;
+    if (!p) return;
+    try {
+      await getExternalWorkflowHandle(p.roundId).signal(seatReleasedSignal, { applicationNumber: appNo, cause, schoolId: p.schoolId });
+    } catch {
+      // The round has been closed: the waitlist no longer moves, and the seat stays with the school.
+    }
+  };
 
   /** Wait for pred, or a withdrawal; returns false when the application was withdrawn meanwhile. */
   const waitOr = async (pred: () => boolean, timeoutMs?: number): Promise<boolean | 'timeout'> => {
@@ -226,6 +264,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       if (!results.has(part)) await getExternalWorkflowHandle(child.workflowId).signal(cancelStepSignal, { reason: '申请人撤回申请', actor: w.actor });
     }
     await record('withdrawn', w.actor, w.requestId, 'withdrawn', { reason: w.reason }, { title: `申请已撤回（${appNo}）`, body: w.reason || '您已撤回入学申请。' }, null);
+    await releaseSeatInRound('withdrawn');
     return finish();
   };
 
@@ -316,7 +355,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       inbox.placement = null;
       await record('placed', SYSTEM_ACTOR, null, 'placed', { ...view.placement }, {
         title: `学位安排结果（${appNo}）`,
-        body: `${view.placement.schoolNameZh}：${view.placement.reasonZh}。请按时到校报到。`,
+        body: `${view.placement.schoolNameZh}：${view.placement.reasonZh}。${view.placement.checkInLastDay ? `请于${view.placement.checkInLastDay}前到校报到` : '请按时到校报到'}。`,
       }, null);
       continue;
     }
@@ -325,6 +364,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       await record('enrolled', c.actor, c.requestId, 'enrolled', { schoolId: view.placement!.schoolId }, { title: `已报到入学（${appNo}）`, body: `${view.placement!.schoolNameZh}已确认报到。` }, null);
     } else {
       await record('no_show', c.actor, c.requestId, 'no_show', { schoolId: view.placement!.schoolId }, { title: `未报到（${appNo}）`, body: '逾期未到校报到，学位已释放。' }, null);
+      await releaseSeatInRound('no_show');
     }
     return finish();
   }

@@ -2,3 +2,7 @@
 export { diagnosticsRoundTripWorkflow } from './diagnostics-round-trip.workflow';
 export { departmentStepWorkflow } from './department-step.workflow';
 export { applicationWorkflow } from './application.workflow';
+export { allocationRoundWorkflow } from './allocation-round.workflow';
+export { responsibilityItemWorkflow } from './responsibility-item.workflow';
+export { problemWorkflow } from './problem.workflow';
+export { retentionPurgeWorkflow } from './retention-purge.workflow';

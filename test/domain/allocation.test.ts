@@ -283,6 +283,20 @@ describe('allocation: the waitlist', () => {
   it('does nothing when the school has no free seat', () => {
     expect(reallocateSeat(allocationState(input), 'P1').moves).toEqual([]);
   });
+
+  it('never moves an immovable child (checked in, or refused the move): the seat goes to the next one', () => {
+    let s = allocationState(input);
+    s = reallocateSeat(releaseSeat(s, 'A1', 'declined').state, 'P1').state; // A7 takes it
+    const released = releaseSeat(s, 'A2', 'declined').state;
+    // A3, adjusted to P2, has checked in there: the next child of P1's catchment away from home returns instead.
+    const { moves } = reallocateSeat(released, 'P1', { immovable: new Set(['A3']) });
+    expect(moves.map((m) => `${m.applicationNumber}:${m.fromSchoolId}->${m.toSchoolId}:${m.toType}`)).toEqual([
+      'A4:R1->P1:catchment',
+      'N1:null->R1:purchased', // the purchased seat A4 left goes to the waitlist
+    ]);
+    const { moves: none } = reallocateSeat(released, 'P1', { immovable: new Set(['A3', 'A4', 'A5', 'A6', 'N1']) });
+    expect(none).toEqual([]);
+  });
 });
 
 describe('allocation: shortage summary', () => {

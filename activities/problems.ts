@@ -1,0 +1,12 @@
+/** Activities of the problem ledger workflow: recording its events (audit, projection, notifications, escalation), once. */
+import type pg from 'pg';
+import type { ProblemEvent } from '../contracts/problem';
+import { recordProblemEvent } from '../db/repositories/problems';
+
+export function createProblemActivities(deps: { pool: pg.Pool }) {
+  return {
+    async recordProblemEvent(event: ProblemEvent): Promise<number[]> {
+      return (await recordProblemEvent(deps.pool, event)).pendingWebhooks;
+    },
+  };
+}
