@@ -1,0 +1,38 @@
+/**
+ * Temporal Schedules the service needs, created at worker start if missing (idempotent: a restart, or two workers
+ * starting together, leave exactly one of each).
+ */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+
+export interface ScheduleDefinition {
+  scheduleId: string;
+  workflowType: string;
+  /** Calendar times in Asia/Shanghai. */
+  at: { hour: number; minute: number; dayOfWeek?: string; dayOfMonth?: number; month?: string };
+  args?: unknown[];
+}
+
+export const SERVICE_SCHEDULES: ScheduleDefinition[] = [
+  { scheduleId: 'retention-purge-daily', workflowType: 'retentionPurgeWorkflow', at: { hour: 3, minute: 0 } },
+];
+
+export async function ensureSchedules(client: Client, taskQueue: string, schedules: ScheduleDefinition[] = SERVICE_SCHEDULES): Promise<string[]> {
+  const created: string[] = [];
+  for (const s of schedules) {
+    try {
+      await client.schedule.create({
+        scheduleId: s.scheduleId,
+        spec: {
+          timezone: 'Asia/Shanghai',
+          calendars: [{ hour: s.at.hour, minute: s.at.minute, ...(s.at.dayOfWeek ? { dayOfWeek: s.at.dayOfWeek as never } : {}), ...(s.at.dayOfMonth ? { dayOfMonth: s.at.dayOfMonth } : {}), ...(s.at.month ? { month: s.at.month as never } : {}) }],
+        },
+        action: { type: 'startWorkflow', workflowType: s.workflowType, taskQueue, args: s.args ?? [], workflowId: `${s.scheduleId}-run` },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      });
+      created.push(s.scheduleId);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
+  }
+  return created;
+}
