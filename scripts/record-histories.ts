@@ -26,6 +26,8 @@ import { applicationForm } from '../test/support/application-fixtures';
 import { startHarness, type Harness } from '../test/support/harness';
 import { freePort } from '../test/support/ports';
 import { waitFor } from '../test/support/wait';
+import { recordProblemHistories, recordResponsibilityItemHistories } from '../test/replay/supervision-recorders';
+import { recordAllocationRoundHistories } from '../test/replay/allocation-recorder';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'test', 'replay', 'histories');
@@ -111,6 +113,12 @@ async function recordDiagnostics(h: Harness): Promise<void> {
   await save(h, makeRoundTripWorkflowId(id), 'round-trip');
 }
 
+async function recordRetention(h: Harness): Promise<void> {
+  const workflowId = `retention-record-${crypto.randomUUID().slice(0, 8)}`;
+  await h.client.workflow.execute('retentionPurgeWorkflow', { taskQueue: h.taskQueue, workflowId });
+  await save(h, workflowId, 'nothing-due');
+}
+
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'record-histories-'));
   const pg = await startEmbeddedPostgres({ dataDir: tmp, port: await freePort(), database: 'record' });
@@ -131,6 +139,7 @@ async function main(): Promise<void> {
     await recordDiagnostics(h);
     await recordStep(h);
     await recordApplication(h);
+    await recordRetention(h);
     for (const extra of EXTRA_RECORDERS) await extra(h, save);
   } finally {
     await h?.stop();
@@ -141,7 +150,11 @@ async function main(): Promise<void> {
 }
 
 /** Other workflow types add their recorders here (one scenario or more each). */
-export const EXTRA_RECORDERS: ((h: Harness, save: (h: Harness, workflowId: string, name: string) => Promise<void>) => Promise<void>)[] = [];
+export const EXTRA_RECORDERS: ((h: Harness, save: (h: Harness, workflowId: string, name: string) => Promise<void>) => Promise<void>)[] = [
+  recordResponsibilityItemHistories,
+  recordProblemHistories,
+  recordAllocationRoundHistories,
+];
 
 if (require.main === module) {
   main().then(
