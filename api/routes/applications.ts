@@ -27,6 +27,7 @@ import { SA } from '../../contracts/search-attributes';
 import {
   applicationTimeline,
   createOrFindApplication,
+  discardUnstartedApplication,
   findApplication,
   findPolicy,
   listApplications,
@@ -153,6 +154,26 @@ export function registerApplicationRoutes(routes: RouteTable, deps: ApiDeps): vo
       }
       if (problems.length) throw validationError(problems);
 
+      const verifications: VerifyingDepartment[] = ['police', 'hrss', 'housing'];
+      if (form.guardians.some((g) => g.employment.type === 'self_employed')) verifications.push('market');
+      const start = (applicationNumber: string, submittedAt: string) => {
+        const input: ApplicationInput = {
+          applicationNumber,
+          applicantUserId: actor!.userId,
+          verifications,
+          needyFamily: form.specialCategories.includes('needy_family'),
+          submittedAt,
+          requestId,
+        };
+        return deps.temporal.workflow.start('applicationWorkflow', {
+          taskQueue: deps.taskQueue,
+          workflowId: makeApplicationWorkflowId(applicationNumber),
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [{ key: SA.ApplicationNumber, value: applicationNumber }],
+        });
+      };
+
       const created = await createOrFindApplication(
         deps.pool,
         vaultFor(deps),
@@ -160,25 +181,14 @@ export function registerApplicationRoutes(routes: RouteTable, deps: ApiDeps): vo
         (n) => makeApplicationNumber(form.enrollmentYear, form.district, n),
       );
       if (created.applicantUserId !== actor!.userId) throw new HttpError(409, 'duplicate_child', '该儿童本年度已由其他账号提交申请，请联系教育局核实');
-
-      const verifications: VerifyingDepartment[] = ['police', 'hrss', 'housing'];
-      if (form.guardians.some((g) => g.employment.type === 'self_employed')) verifications.push('market');
-      const input: ApplicationInput = {
-        applicationNumber: created.applicationNumber,
-        applicantUserId: actor!.userId,
-        verifications,
-        needyFamily: form.specialCategories.includes('needy_family'),
-        submittedAt: created.submittedAt,
-        requestId,
-      };
-      // Started on every submission, not only the first: a crash between the insert and the start loses nothing.
-      await deps.temporal.workflow.start('applicationWorkflow', {
-        taskQueue: deps.taskQueue,
-        workflowId: makeApplicationWorkflowId(created.applicationNumber),
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        typedSearchAttributes: [{ key: SA.ApplicationNumber, value: created.applicationNumber }],
-      });
+      // Started on every submission, not only the first: a repeat heals a start that was interrupted. If Temporal
+      // cannot take a new application, its row is removed again and the parent gets 503: nothing is kept half-done.
+      try {
+        await start(created.applicationNumber, created.submittedAt);
+      } catch (err) {
+        if (created.created) await discardUnstartedApplication(deps.pool, created.applicationNumber).catch(() => undefined);
+        throw err;
+      }
       res.status(created.created ? 201 : 200);
       return { applicationNumber: created.applicationNumber, created: created.created };
     },

@@ -85,8 +85,18 @@ export async function createOrFindApplication(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING submitted_at`,
       [applicationNumber, a.childKey, a.applicantUserId, a.form.enrollmentYear, a.form.district, a.form.stage, JSON.stringify(stored), vault.seal(sealed), a.childNameMasked],
     );
-    return { applicationNumber, applicantUserId: a.applicantUserId, created: true, submittedAt: r.rows[0]!.submitted_at.toISOString() };
+    const submittedAt = r.rows[0]!.submitted_at.toISOString();
+    return { applicationNumber, applicantUserId: a.applicantUserId, created: true, submittedAt };
   });
+}
+
+/**
+ * Undo a submission whose workflow could not be started: only a row that no workflow has touched yet (no event
+ * recorded) is removed, so a start that did reach Temporal after all is never orphaned by this.
+ */
+export async function discardUnstartedApplication(db: Db, applicationNumber: string): Promise<boolean> {
+  const r = await db.query(`DELETE FROM applications WHERE application_number = $1 AND last_seq = 0`, [applicationNumber]);
+  return r.rowCount === 1;
 }
 
 export interface ApplicationRow {

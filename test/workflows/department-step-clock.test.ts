@@ -82,7 +82,8 @@ it('an approved extension moves the deadline by the working days granted', async
 });
 
 it('a pause stops the clock: nothing fires while paused, and resuming gives a fresh deadline', async () => {
-  const input = await startStep({ deadline: { class: 'urgent' } });
+  // Ordinary (3 days), so the reminder is seconds away and a loaded machine still pauses before it fires.
+  const input = await startStep({ deadline: { class: 'ordinary' } });
   const hrss = await h.as('hrss');
   const original = await stepRow(input.stepId);
   const paused = await hrss.post(`/api/steps/${input.stepId}/pause`, { reason: '等待申请人补正材料' });
