@@ -1,6 +1,7 @@
 /**
- * Stops the suite's servers, then scans the run's logs and the Temporal state file for full ID numbers: the
- * service must never put one where logs or the Temporal UI would show it. A find fails the run.
+ * Stops the suite's servers, then scans the run's logs, the API's answers to everyone who may not see ID numbers
+ * (test/support/harness.ts writes them to the log folder) and the Temporal state file for full ID numbers: the
+ * service must never put one where logs, the wrong user or the Temporal UI would see it. A find fails the run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,7 @@ export default async function globalTeardown(): Promise<void> {
   const scan = scanForIdNumbers(scanned);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   fs.writeFileSync(path.join(RESULTS_DIR, 'personal-data-scan.json'), JSON.stringify({ scanned, ...scan }, null, 2));
-  process.stdout.write(`personal-data scan: ${scan.files} files, ${scan.bytes} bytes (logs and Temporal state), full ID numbers found: ${scan.found.length}\n`);
+  process.stdout.write(`personal-data scan: ${scan.files} files, ${scan.bytes} bytes (logs, API answers to everyone not entitled to ID numbers, Temporal state), full ID numbers found: ${scan.found.length}\n`);
 
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   if (scan.found.length > 0) {

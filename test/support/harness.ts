@@ -63,7 +63,26 @@ export interface Api {
   request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
 }
 
-function apiFor(baseUrl: string, token?: string): Api {
+/**
+ * Who may see full ID numbers in answers: a parent (their own family) and the officers who verify them. Everything
+ * answered to anyone else is written to the run's log folder, which the end-of-run scan reads: a full ID number
+ * there fails the run.
+ */
+const ENTITLED_DEPARTMENTS = new Set(['education', 'police', 'hrss', 'housing', 'market', 'finance']);
+function entitledToIdNumbers(user?: { role: string; departmentCode: string | null }): boolean {
+  return user !== undefined && (user.role === 'applicant' || (user.role === 'officer' && ENTITLED_DEPARTMENTS.has(user.departmentCode ?? '')));
+}
+let responseLog: number | undefined;
+function logResponse(method: string, url: string, status: number, text: string): void {
+  if (responseLog === undefined) {
+    fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
+    responseLog = fs.openSync(path.join(TEST_LOG_DIR, `responses-${process.pid}.log`), 'a');
+  }
+  fs.writeSync(responseLog, `${method} ${url} ${status} ${text}\n`);
+}
+
+function apiFor(baseUrl: string, token?: string, user?: { role: string; departmentCode: string | null }): Api {
+  const scanned = !entitledToIdNumbers(user);
   const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(baseUrl + path, {
       method,
@@ -75,6 +94,7 @@ function apiFor(baseUrl: string, token?: string): Api {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
+    if (scanned) logResponse(method, path, res.status, text);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -94,10 +114,12 @@ function apiFor(baseUrl: string, token?: string): Api {
 export interface HarnessOptions {
   /** Compress working-day schedules: one calendar day of the schedule lasts 86400 / factor seconds. */
   timeScaleFactor?: number;
+  /** A database of the test's own (already prepared) instead of the suite's shared one. */
+  databaseUrl?: string;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const databaseUrl = process.env.TEST_DATABASE_URL;
+  const databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
   if (!databaseUrl || !address || !bundlePath) throw new Error('the global test setup did not run');
@@ -138,7 +160,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const as = async (username: string, password = DEMO_PASSWORD) => {
     const r = await anonymous.post<{ token: string }>('/api/auth/login', { username, password });
     if (r.status !== 200) throw new Error(`login as ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-    return apiFor(baseUrl, r.body.token);
+    return apiFor(baseUrl, r.body.token, (r.body as unknown as { user: { role: string; departmentCode: string | null } }).user);
   };
 
   return {
