@@ -25,6 +25,8 @@ export interface PlanInput {
   workingDays: number;
   escalationIntervalWorkingDays: number;
   rungs: number;
+  /** Read the calendar from the database now rather than from the worker's cache (after a calendar change). */
+  freshCalendar?: boolean;
 }
 
 export function createDepartmentStepActivities(deps: DepartmentStepActivityDeps) {
@@ -34,7 +36,7 @@ export function createDepartmentStepActivities(deps: DepartmentStepActivityDeps)
   return {
     /** The deadline, the due-soon moment (start of the last working day) and the escalation rungs. */
     async planStepSchedule(input: PlanInput): Promise<StepSchedule> {
-      const calendar = await deps.calendar.get();
+      const calendar = await deps.calendar.get({ fresh: input.freshCalendar === true });
       const from = toVirtual(deps.timeScale, new Date(input.from));
       let d;
       try {

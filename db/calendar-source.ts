@@ -16,9 +16,9 @@ export class CalendarSource {
     private readonly recheckMs = 1000,
   ) {}
 
-  async get(): Promise<WorkingDayCalendar> {
+  async get(opts: { fresh?: boolean } = {}): Promise<WorkingDayCalendar> {
     const now = Date.now();
-    if (this.cached && now - this.checkedAt < this.recheckMs) return this.cached.calendar;
+    if (this.cached && !opts.fresh && now - this.checkedAt < this.recheckMs) return this.cached.calendar;
     const version = await calendarVersion(this.pool);
     this.checkedAt = now;
     if (this.cached?.version !== version) this.cached = { version, calendar: await loadCalendar(this.pool) };

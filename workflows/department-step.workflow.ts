@@ -70,12 +70,13 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
     ]);
   };
 
-  const replan = async (reason: string, actor: StepActionRequest['actor'], requestId: string | null): Promise<void> => {
+  const replan = async (reason: string, actor: StepActionRequest['actor'], requestId: string | null, freshCalendar = false): Promise<void> => {
     const schedule = await acts.planStepSchedule({
       from: machine.basis.from,
       workingDays: machine.basis.workingDays,
       escalationIntervalWorkingDays: interval,
       rungs: ESCALATION_LADDER.length,
+      freshCalendar,
     });
     const event = machine.applySchedule(schedule, reason, new Date(), actor, requestId);
     if (event) await record(event);
@@ -122,7 +123,8 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
 
   setHandler(calendarChangedSignal, ({ reason }) => {
     void exclusive(async () => {
-      if (!machine.terminal && !machine.view.paused) await replan(`official calendar changed: ${reason}`, SYSTEM_ACTOR, null);
+      // Fresh: the worker's calendar cache may predate the change by up to a second.
+      if (!machine.terminal && !machine.view.paused) await replan(`official calendar changed: ${reason}`, SYSTEM_ACTOR, null, true);
     });
   });
 
