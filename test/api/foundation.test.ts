@@ -1,3 +1,4 @@
+import { hashToken } from '../../api/auth/passwords';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -40,7 +41,8 @@ describe('authentication and roles', () => {
 
     const officer = await h.as('police');
     expect((await officer.get('/api/me')).status).toBe(200);
-    await h.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM users WHERE username = 'police')`);
+    // Only this session: other test files use the demo users at the same time.
+    await h.pool.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(officer.token!)]);
     const expired = await officer.get('/api/me');
     expect(expired.status).toBe(401);
     expect(expired.body.error.code).toBe('unauthorized');
