@@ -6,6 +6,7 @@ import { createApplicationActivities } from './application';
 import { createDepartmentStepActivities } from './department-step';
 import { createDiagnosticsActivities } from './diagnostics';
 import { createProblemActivities } from './problems';
+import { createReportActivities } from './reports';
 import { createRegistryChecker } from './registry-check';
 import { createRetentionActivities } from './retention';
 import { PersonalDataVault } from '../platform/personal-data-vault';
@@ -33,5 +34,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAllocationRoundActivities({ pool: deps.pool }),
     ...createResponsibilityItemActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME }),
     ...createProblemActivities({ pool: deps.pool }),
+    ...createReportActivities({ pool: deps.pool, calendar }),
   };
 }

@@ -21,6 +21,7 @@ import { registerDiagnosticsRoutes } from './routes/diagnostics';
 import { registerMaterialRoutes } from './routes/materials';
 import { registerNotificationRoutes } from './routes/notifications';
 import { registerRegistryRoutes } from './routes/registries';
+import { registerReportRoutes } from './routes/reports';
 import { registerSchoolRoutes } from './routes/schools';
 import { registerStepRoutes } from './routes/steps';
 import { registerSupervisionRoutes } from './routes/supervision';
@@ -43,6 +44,7 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   registerSupervisionRoutes(routes, deps);
   registerSchoolRoutes(routes, deps);
   registerAllocationRoutes(routes, deps);
+  registerReportRoutes(routes, deps);
   return routes;
 }
 

@@ -8,12 +8,16 @@ export interface ScheduleDefinition {
   scheduleId: string;
   workflowType: string;
   /** Calendar times in Asia/Shanghai. */
-  at: { hour: number; minute: number; dayOfWeek?: string; dayOfMonth?: number; month?: string };
+  at: { hour: number; minute: number; dayOfWeek?: string; dayOfMonth?: number; month?: string | string[] };
   args?: unknown[];
 }
 
 export const SERVICE_SCHEDULES: ScheduleDefinition[] = [
   { scheduleId: 'retention-purge-daily', workflowType: 'retentionPurgeWorkflow', at: { hour: 3, minute: 0 } },
+  // Progress reports to the leading group (seed 000: 定期通报; seed 002: 月调度、季分析), each on the period just ended.
+  { scheduleId: 'progress-report-weekly', workflowType: 'progressReportWorkflow', at: { hour: 8, minute: 0, dayOfWeek: 'MONDAY' }, args: [{ kind: 'weekly', trigger: 'schedule' }] },
+  { scheduleId: 'progress-report-monthly', workflowType: 'progressReportWorkflow', at: { hour: 8, minute: 0, dayOfMonth: 1 }, args: [{ kind: 'monthly', trigger: 'schedule' }] },
+  { scheduleId: 'progress-report-quarterly', workflowType: 'progressReportWorkflow', at: { hour: 8, minute: 0, dayOfMonth: 1, month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'] }, args: [{ kind: 'quarterly', trigger: 'schedule' }] },
 ];
 
 export async function ensureSchedules(client: Client, taskQueue: string, schedules: ScheduleDefinition[] = SERVICE_SCHEDULES): Promise<string[]> {

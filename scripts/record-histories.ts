@@ -119,6 +119,17 @@ async function recordRetention(h: Harness): Promise<void> {
   await save(h, workflowId, 'nothing-due');
 }
 
+/** A scheduled-style run (the period just ended), and an on-demand one for a given period. */
+async function recordProgressReport(h: Harness): Promise<void> {
+  const scheduled = `progress-report-record-${crypto.randomUUID().slice(0, 8)}`;
+  await h.client.workflow.execute('progressReportWorkflow', { taskQueue: h.taskQueue, workflowId: scheduled, args: [{ kind: 'weekly', trigger: 'schedule' }] });
+  await save(h, scheduled, 'scheduled-weekly');
+  const onDemand = `progress-report-record-${crypto.randomUUID().slice(0, 8)}`;
+  const period = { kind: 'monthly', label: '2026-10', labelZh: '2026年10月', startsAt: '2026-09-30T16:00:00.000Z', endsAt: '2026-10-31T16:00:00.000Z', asOf: '2026-10-31T16:00:00.000Z', complete: true, reportId: 'monthly-2026-10' };
+  await h.client.workflow.execute('progressReportWorkflow', { taskQueue: h.taskQueue, workflowId: onDemand, args: [{ kind: 'monthly', period, trigger: 'on_demand', requestedBy: '督查室' }] });
+  await save(h, onDemand, 'on-demand-monthly');
+}
+
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'record-histories-'));
   const pg = await startEmbeddedPostgres({ dataDir: tmp, port: await freePort(), database: 'record' });
@@ -140,6 +151,7 @@ async function main(): Promise<void> {
     await recordStep(h);
     await recordApplication(h);
     await recordRetention(h);
+    await recordProgressReport(h);
     for (const extra of EXTRA_RECORDERS) await extra(h, save);
   } finally {
     await h?.stop();

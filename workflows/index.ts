@@ -6,3 +6,4 @@ export { allocationRoundWorkflow } from './allocation-round.workflow';
 export { responsibilityItemWorkflow } from './responsibility-item.workflow';
 export { problemWorkflow } from './problem.workflow';
 export { retentionPurgeWorkflow } from './retention-purge.workflow';
+export { progressReportWorkflow } from './progress-report.workflow';
