@@ -32,7 +32,14 @@ export interface FormOptions {
 
 export function applicationForm(opts: FormOptions = {}): any {
   const child = freshChild();
-  const father = makeId('412726', '19900101', String(100 + crypto.randomInt(400)).padStart(3, '0').replace(/.$/, '3'));
+  // A fresh father too: registries are keyed on the guardian's ID number (hrss: with the employer's credit code, the
+  // same for every form), and all test files share one database, so a father reused across files would let one test's
+  // registry import confirm another test's verification by data sharing before its officer acts.
+  const father = makeId(
+    String(410000 + crypto.randomInt(10000)),
+    `19${80 + crypto.randomInt(15)}${String(1 + crypto.randomInt(12)).padStart(2, '0')}${String(1 + crypto.randomInt(28)).padStart(2, '0')}`,
+    String(crypto.randomInt(100)).padStart(2, '0') + String(1 + 2 * crypto.randomInt(5)), // odd sequence digit: a man
+  );
   const housing =
     opts.housing === 'owned'
       ? { type: 'owned', certificateNumber: `FC-${crypto.randomInt(1e6)}` }
