@@ -130,6 +130,20 @@ export function maskPhone(phone: string): string {
   return `${s.slice(0, 3)}${'*'.repeat(s.length - 7)}${s.slice(-4)}`;
 }
 
+const MOBILE_IN_TEXT = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
+
+/**
+ * Masks every full ID number and mainland mobile number inside free text written by officials (step titles, urging
+ * replies, notification bodies): such text travels to people not entitled to the numbers (the leading group's
+ * notifications, reports), and officials do paste numbers into it.
+ */
+export function maskPersonalDataInText(text: string): string {
+  let out = text;
+  for (const id of findFullIdNumbers(out)) out = out.split(id).join(maskIdNumber(id));
+  for (const id of findFullIdNumbers(out.toLowerCase())) out = out.split(id.toLowerCase()).join(maskIdNumber(id));
+  return out.replace(MOBILE_IN_TEXT, (m) => maskPhone(m));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Unified social credit codes, GB 32100-2015: 18 characters from a 31-letter alphabet (no I, O, S, V, Z), the last
 // one a check character over the first 17.

@@ -17,7 +17,7 @@ import { STAGE_NAMES_ZH, type Stage } from './application';
 import { departmentNameZh } from './application-view';
 import { ESCALATION_LADDER, URGE_LEVEL_NAMES_ZH } from './department-step';
 import { LIGHTS, LIGHT_NAMES_ZH, stepLight, type Light } from './lights';
-import { findFullIdNumbers, maskIdNumber, maskPhone } from './personal-data';
+import { maskPersonalDataInText } from './personal-data';
 import { PROBLEM_SOURCE_NAMES_ZH, PROBLEM_STATES, PROBLEM_STATE_NAMES_ZH, type ProblemSource, type ProblemState } from './problem-ledger';
 import { rhythmPeriodContaining, type PeriodSpan, type ReportingRhythm } from './reporting-periods';
 import { addCalendarDays, countWorkingDays, dayOfReceipt, shanghaiDate, startOfShanghaiDay, workingDaysLeft, type CalendarDate, type WorkingDayCalendar } from './working-days';
@@ -218,14 +218,9 @@ export interface ReportFacts {
 // ---------------------------------------------------------------------------------------------------------------
 // Personal data: reports never need it; any free text that reaches one is masked on the way in
 
-const MOBILE_IN_TEXT = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
-
 /** Masks full ID numbers and mainland mobile numbers in a text (titles, replies), and clips it. */
 export function maskPersonalText(text: string, max = 200): string {
-  let out = text;
-  for (const id of findFullIdNumbers(out)) out = out.split(id).join(maskIdNumber(id));
-  for (const id of findFullIdNumbers(out.toLowerCase())) out = out.split(id.toLowerCase()).join(maskIdNumber(id));
-  out = out.replace(MOBILE_IN_TEXT, (m) => maskPhone(m));
+  const out = maskPersonalDataInText(text);
   const chars = Array.from(out);
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : out;
 }

@@ -8,6 +8,7 @@ import { classOf, workingDaysOf } from '../../domain/deadline-classes';
 import type { NotificationDraft, Recipient, StepEvent } from '../../domain/department-step';
 import type { Light } from '../../domain/lights';
 import { inTransaction } from '../pool';
+import { maskPersonalDataInText } from '../../domain/personal-data';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -119,7 +120,8 @@ export async function insertNotification(db: Db, dedupeKey: string, draft: Notif
   const r = await db.query<{ id: number }>(
     `INSERT INTO notifications (dedupe_key, recipient_department, recipient_role, recipient_user_id, kind, title, body, step_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-    [dedupeKey, department, role, userId, draft.kind, draft.title, draft.body, stepId],
+    // Titles and bodies carry officials' free text (a step's title, a reply) to people not entitled to ID numbers.
+    [dedupeKey, department, role, userId, draft.kind, maskPersonalDataInText(draft.title), maskPersonalDataInText(draft.body), stepId],
   );
   const id = r.rows[0]?.id;
   if (id !== undefined && department) {
