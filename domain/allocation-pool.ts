@@ -9,60 +9,13 @@
  *   family; they ask to be placed together when any of them chose the category 'sibling_enrolled'.
  * - Tie-break: submission time, then application number (domain/allocation.ts tieBreakKey).
  */
-import type { SpecialCategory } from './application';
-import { SPECIAL_CATEGORY_NAMES_ZH } from './application';
 import { tieBreakKey, type AllocationApplicant, type AllocationStats, type Catchments } from './allocation';
 import { normalizePlaceName } from './school-data';
 
-export interface PriorityGroupConfig {
-  nameZh: string;
-  categories: SpecialCategory[];
-}
-
-/** What the education bureau decides for a round (stored with the round, so its results can be explained later). */
-export interface RoundConfig {
-  /** Highest first. */
-  priorityGroups: PriorityGroupConfig[];
-  /** The name of the last group: everyone in none of the above. */
-  otherGroupNameZh: string;
-  /** Place siblings who asked for it at the same school (seed 004). */
-  allowSiblingsTogether: boolean;
-  /** The check-in window after results are published, in working days. */
-  checkInWorkingDays: number;
-}
-
-/**
- * DEMO DEFAULTS, to be set by each bureau: servicemen's and martyrs' children first (优抚对象), then the guarantee
- * groups of seed 004 that need a stable place (orphans, disabled children), then key enterprises' employees and
- * introduced talents (seed 000 item 4), then everyone else by points.
- */
-export const DEFAULT_ROUND_CONFIG: RoundConfig = {
-  priorityGroups: [
-    { nameZh: '优抚对象子女（现役军人、烈士子女）', categories: ['military_family', 'martyr_family'] },
-    { nameZh: '特殊保障儿童（孤儿、残疾儿童）', categories: ['orphan', 'disability'] },
-    { nameZh: '重点企业职工及引进人才子女', categories: ['key_enterprise', 'introduced_talent'] },
-  ],
-  otherGroupNameZh: '其他随迁子女',
-  allowSiblingsTogether: true,
-  checkInWorkingDays: 5,
-};
-
-export function priorityOrderZh(config: RoundConfig): string[] {
-  return [...config.priorityGroups.map((g) => g.nameZh), config.otherGroupNameZh];
-}
-
-export function priorityGroupOf(config: RoundConfig, categories: readonly string[]): number {
-  const i = config.priorityGroups.findIndex((g) => g.categories.some((c) => categories.includes(c)));
-  return i >= 0 ? i : config.priorityGroups.length;
-}
-
-/** The rules in words, for the record of a round: which categories make up each group. */
-export function priorityGroupsZh(config: RoundConfig): string[] {
-  return [
-    ...config.priorityGroups.map((g, i) => `第${i + 1}类：${g.nameZh}（${g.categories.map((c) => SPECIAL_CATEGORY_NAMES_ZH[c]).join('、')}）`),
-    `第${config.priorityGroups.length + 1}类：${config.otherGroupNameZh}`,
-  ];
-}
+// The round's configuration and its priority groups live in ./round-config (free of zod and of the allocation code,
+// because the allocation round's workflow names them); re-exported here for everything that imported them from here.
+export { DEFAULT_ROUND_CONFIG, priorityGroupOf, priorityGroupsZh, priorityOrderZh, type PriorityGroupConfig, type RoundConfig } from './round-config';
+import { priorityGroupOf, type RoundConfig } from './round-config';
 
 /** What the pool needs from an application (read from the projection; no personal data beyond the address). */
 export interface PoolApplication {

@@ -16,6 +16,7 @@ import {
   validateIdNumber,
   type IsoDate,
 } from './personal-data';
+import { SPECIAL_CATEGORIES, SPECIAL_CATEGORY_NAMES_ZH } from './special-categories';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Vocabularies and their Chinese labels
@@ -31,31 +32,8 @@ export const STAGE_NAMES_ZH: Record<Stage, string> = {
   transfer: '插班转学',
 };
 
-/** Groups with preferential treatment or a guarantee: seed 000 item 4 (key enterprises, talents), seed 004 (六). */
-export const SPECIAL_CATEGORIES = [
-  'key_enterprise',
-  'introduced_talent',
-  'military_family',
-  'martyr_family',
-  'disability',
-  'needy_family',
-  'sibling_enrolled',
-  'left_behind',
-  'orphan',
-] as const;
-export type SpecialCategory = (typeof SPECIAL_CATEGORIES)[number];
-
-export const SPECIAL_CATEGORY_NAMES_ZH: Record<SpecialCategory, string> = {
-  key_enterprise: '重大项目、重点企业职工子女',
-  introduced_talent: '引进人才子女',
-  military_family: '现役军人子女',
-  martyr_family: '烈士子女',
-  disability: '适龄残疾儿童少年',
-  needy_family: '家庭经济困难学生',
-  sibling_enrolled: '多孩子女长幼随学',
-  left_behind: '农村留守儿童',
-  orphan: '孤儿或事实无人抚养儿童',
-};
+// Kept in their own module without zod, so that workflow code naming them does not load zod into every workflow.
+export { SPECIAL_CATEGORIES, SPECIAL_CATEGORY_NAMES_ZH, type SpecialCategory } from './special-categories';
 
 export const SEXES = ['male', 'female'] as const;
 export type Sex = (typeof SEXES)[number];

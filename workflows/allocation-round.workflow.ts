@@ -28,7 +28,7 @@ import {
   type SeatRelease,
 } from '../contracts/allocation-round';
 import type { AllocationStats } from '../domain/allocation';
-import { priorityGroupsZh } from '../domain/allocation-pool';
+import { priorityGroupsZh } from '../domain/round-config';
 import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createAllocationRoundActivities } from '../activities/allocation-round';
 import type { createDepartmentStepActivities } from '../activities/department-step';
