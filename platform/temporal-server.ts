@@ -84,7 +84,11 @@ export async function startTemporalDevServer(opts: TemporalServerOptions): Promi
   ];
   if (opts.stateDir) {
     fs.mkdirSync(opts.stateDir, { recursive: true });
-    args.push('--db-filename', path.join(opts.stateDir, 'temporal.db'));
+    // Write-ahead log instead of SQLite's default rollback journal: a commit appends to the log and syncs it once,
+    // instead of creating, syncing and deleting a journal file beside every write. Still synchronous=FULL (SQLite's
+    // default), so a committed transaction survives a crash of the process or of the machine. bench/ measured the
+    // rollback journal as the dev server's largest cost (half its CPU in the kernel).
+    args.push('--db-filename', path.join(opts.stateDir, 'temporal.db'), '--sqlite-pragma', 'journal_mode=wal');
   }
   log(`starting Temporal dev server on ${address} (UI ${uiUrl})${opts.stateDir ? `, state in ${opts.stateDir}` : ''}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
