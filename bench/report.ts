@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AllocationBenchResult } from './allocation';
+import { SERVICE_RENDERERS, SERVICE_SECTION_TITLES } from './report-service';
+import { renderReportsBench } from './reports';
 
 const ROOT = path.join(__dirname, '..');
 export const BENCHMARKS_MD = path.join(ROOT, 'BENCHMARKS.md');
@@ -83,10 +85,14 @@ export function renderAllocation(r: AllocationBenchResult & { commit?: string; l
 
 const SECTION_TITLES: Record<string, string> = {
   allocation: '## Seat allocation (domain/allocation.ts `allocate`, bench/allocation.ts)',
+  ...SERVICE_SECTION_TITLES,
+  reports: '## Progress reports (activities/reports.ts `computeReport`, bench/reports.ts)',
 };
 
 const RENDERERS: Record<string, (r: never) => RenderedBlock> = {
   allocation: renderAllocation as (r: never) => RenderedBlock,
+  ...SERVICE_RENDERERS,
+  reports: renderReportsBench as (r: never) => RenderedBlock,
 };
 
 const start = (key: string) => `<!-- bench:${key}:start -->`;
