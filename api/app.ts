@@ -13,6 +13,7 @@ import { hashToken } from './auth/passwords';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, notFound } from './http/errors';
 import { RouteTable, type Authenticate } from './http/routes';
+import { registerAdministrationRoutes } from './routes/administration';
 import { registerAuthRoutes } from './routes/auth';
 import { registerAllocationRoutes } from './routes/allocation';
 import { registerApplicationRoutes } from './routes/applications';
@@ -23,6 +24,7 @@ import { registerNotificationRoutes } from './routes/notifications';
 import { registerRegistryRoutes } from './routes/registries';
 import { registerReportRoutes } from './routes/reports';
 import { registerSchoolRoutes } from './routes/schools';
+import { registerStepEvidenceRoutes } from './routes/step-evidence';
 import { registerStepRoutes } from './routes/steps';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { mountHealth } from './routes/health';
@@ -36,6 +38,7 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   registerAuthRoutes(routes, deps);
   registerDiagnosticsRoutes(routes, deps);
   registerStepRoutes(routes, deps);
+  registerStepEvidenceRoutes(routes, deps);
   registerNotificationRoutes(routes, deps);
   registerCalendarRoutes(routes, deps);
   registerApplicationRoutes(routes, deps);
@@ -45,6 +48,7 @@ export function buildRouteTable(deps: ApiDeps): RouteTable {
   registerSchoolRoutes(routes, deps);
   registerAllocationRoutes(routes, deps);
   registerReportRoutes(routes, deps);
+  registerAdministrationRoutes(routes, deps);
   return routes;
 }
 

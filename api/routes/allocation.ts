@@ -8,6 +8,7 @@
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
+import { APPLICATION_STATE_NAMES_ZH, type ApplicationState } from '../../contracts/application';
 import {
   ROUND_ID_PATTERN,
   ROUND_PHASE_NAMES_ZH,
@@ -204,7 +205,8 @@ export function registerAllocationRoutes(routes: RouteTable, deps: ApiDeps): voi
       const schoolId = actor!.role === 'school' ? actor!.schoolId! : query.schoolId;
       if (actor!.role === 'school' && query.schoolId && query.schoolId !== actor!.schoolId) throw forbidden('a school sees only the children placed with it');
       const r = await listRoundPlacements(deps.pool, params.roundId, { schoolId, type: query.type, status: query.status, limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
-      return { ...r, page: query.page, pageSize: query.pageSize };
+      const items = r.items.map((x) => ({ ...x, applicationStateZh: APPLICATION_STATE_NAMES_ZH[x.applicationState as ApplicationState] ?? x.applicationState }));
+      return { ...r, items, page: query.page, pageSize: query.pageSize };
     },
   });
 

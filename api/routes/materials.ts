@@ -4,10 +4,11 @@
  *
  * The declared type is checked against the file's first bytes, so a renamed .exe or an HTML page cannot be stored as
  * a "PDF" and later served to an officer's browser under that type. A parent asking for a file they did not upload
- * gets 404, the same as for a file that does not exist, so file ids cannot be probed.
+ * gets 404, the same as for a file that does not exist, so file ids cannot be probed; so does an officer asking
+ * for another department's step evidence (api/routes/step-evidence.ts).
  */
 import { z } from 'zod';
-import { findMaterial, storeMaterial, userOwnsMaterial } from '../../db/repositories/materials';
+import { findMaterial, isOtherDepartmentsEvidence, storeMaterial, userOwnsMaterial } from '../../db/repositories/materials';
 import { MATERIAL_MEDIA_TYPES, MAX_MATERIAL_BYTES, type MaterialMediaType } from '../../domain/application';
 import type { Role } from '../../domain/roles';
 import type { ApiDeps } from '../deps';
@@ -73,6 +74,10 @@ export function registerMaterialRoutes(routes: RouteTable, deps: Pick<ApiDeps, '
     handler: async ({ params, actor, res }) => {
       // An applicant learns nothing about files that are not theirs: not found, whether or not it exists.
       if (actor!.role === 'applicant' && !(await userOwnsMaterial(deps.pool, params.fileId, actor!.userId))) {
+        throw notFound(`material ${params.fileId}`);
+      }
+      // Another department's step evidence is that department's: the step decides who reads it, not this route.
+      if (actor!.role === 'officer' && (await isOtherDepartmentsEvidence(deps.pool, params.fileId, actor!.userId, actor!.departmentCode!))) {
         throw notFound(`material ${params.fileId}`);
       }
       const m = await findMaterial(deps.pool, params.fileId);

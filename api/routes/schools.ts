@@ -5,12 +5,17 @@
  * A file with any bad row is refused whole (422): every problem is listed with its sheet, its row as the spreadsheet
  * shows it and its column by the Chinese header, and nothing is written (one transaction).
  *
+ * A school reads the list of the children placed with it (and only its own: another school's id is a 403); the
+ * education bureau, the supervision office, leaders and administrators read any school's list.
+ *
  * Kinds (the path's :kind): schools, seats, catchments, distances (one sheet: a CSV, or an XLSX's sheet of that
  * name or its first sheet), or workbook (an XLSX with any of the sheets 学校 / 学位 / 划片 / 距离).
  */
 import { z } from 'zod';
-import { importSchoolData, listCatchments, listSchools } from '../../db/repositories/schools';
-import { STAGES } from '../../domain/application';
+import { APPLICATION_STATES, APPLICATION_STATE_NAMES_ZH, type ApplicationState } from '../../contracts/application';
+import { listSchoolPlacements } from '../../db/repositories/allocation';
+import { findSchool, importSchoolData, listCatchments, listSchools } from '../../db/repositories/schools';
+import { STAGES, STAGE_NAMES_ZH, type Stage } from '../../domain/application';
 import {
   SCHOOL_DATA_COLUMNS,
   SCHOOL_DATA_KINDS,
@@ -23,7 +28,7 @@ import {
   type SheetInput,
 } from '../../domain/school-data';
 import type { ApiDeps } from '../deps';
-import { HttpError } from '../http/errors';
+import { HttpError, forbidden, notFound } from '../http/errors';
 import type { RouteTable } from '../http/routes';
 import { CSV_MEDIA_TYPE, SpreadsheetReadError, XLSX_MEDIA_TYPE, readCsv, readXlsx, spreadsheetFormat } from '../http/spreadsheet';
 
@@ -147,5 +152,33 @@ export function registerSchoolRoutes(routes: RouteTable, deps: Pick<ApiDeps, 'po
     auth: 'public',
     query: z.object({ district: z.string().regex(/^[a-z0-9_]{1,32}$/), stage: z.enum(STAGES).optional() }),
     handler: async ({ query }) => ({ items: await listCatchments(deps.pool, query.district, query.stage) }),
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/api/schools/:schoolId/placements',
+    summary: "The children placed with a school (names masked), with their application state: the school's check-in list; a school user sees only its own school",
+    tag: 'schools',
+    auth: ['school', 'officer', 'supervisor', 'leader', 'admin'],
+    params: z.object({ schoolId: z.string().min(1).max(64).regex(/^[\w-]+$/, '学校代码格式不正确 (not a school id)') }),
+    query: z.object({
+      year: z.coerce.number().int().min(2000).max(2100).optional(),
+      state: z.enum(APPLICATION_STATES).optional(),
+    }),
+    handler: async ({ params, query, actor }) => {
+      if (actor!.role === 'school' && actor!.schoolId !== params.schoolId) throw forbidden('学校只能查看本校的已安排儿童 (a school sees only the children placed with it)');
+      if (actor!.role === 'officer' && actor!.departmentCode !== 'education') throw forbidden('只有教育局经办人可以查看学校的已安排儿童 (education bureau only)');
+      const school = await findSchool(deps.pool, params.schoolId);
+      if (!school) throw notFound(`school ${params.schoolId}`);
+      const rows = await listSchoolPlacements(deps.pool, params.schoolId, query);
+      return {
+        school: { id: school.id, nameZh: school.nameZh, district: school.district },
+        items: rows.map((r) => ({
+          ...r,
+          stageZh: STAGE_NAMES_ZH[r.stage as Stage] ?? r.stage,
+          stateZh: APPLICATION_STATE_NAMES_ZH[r.state as ApplicationState] ?? r.state,
+        })),
+      };
+    },
   });
 }

@@ -18,6 +18,7 @@ import {
   type ReleaseCause,
   type SeatMove,
 } from '../../domain/allocation';
+import type { Placement as ApplicationPlacement } from '../../contracts/application';
 import type { Actor } from '../../domain/roles';
 import { inTransaction } from '../pool';
 import { loadDistrictSeatData } from './schools';
@@ -665,4 +666,29 @@ export async function roundTimeline(db: Db, roundId: string): Promise<{ seq: num
     [roundId],
   );
   return r.rows.map((x) => ({ ...x, at: new Date(x.at).toISOString() }));
+}
+
+export interface SchoolPlacementRow {
+  applicationNumber: string;
+  childName: string;
+  year: number;
+  district: string;
+  stage: string;
+  state: string;
+  placement: ApplicationPlacement;
+}
+
+/**
+ * The children placed with a school, from the applications' own placement: the same fact check-in is checked against,
+ * so the list shows exactly the children the school may record. The child's name is the masked one.
+ */
+export async function listSchoolPlacements(db: Db, schoolId: string, f: { year?: number; state?: string }): Promise<SchoolPlacementRow[]> {
+  const r = await db.query<SchoolPlacementRow>(
+    `SELECT application_number AS "applicationNumber", child_name_masked AS "childName", year, district, stage, state, placement
+     FROM applications
+     WHERE placement IS NOT NULL AND placement->>'schoolId' = $1 AND ($2::int IS NULL OR year = $2) AND ($3::text IS NULL OR state = $3)
+     ORDER BY year DESC, stage, application_number LIMIT 2000`,
+    [schoolId, f.year ?? null, f.state ?? null],
+  );
+  return r.rows;
 }

@@ -57,3 +57,73 @@ export async function userOwnsMaterial(db: pg.Pool, fileId: string, userId: stri
   const r = await db.query('SELECT 1 FROM material_owners WHERE file_id = $1 AND user_id = $2', [fileId, userId]);
   return (r.rowCount ?? 0) > 0;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Evidence files of department steps
+
+export interface StepEvidenceFile extends StoredMaterial {
+  fileName: string;
+  departmentCode: string;
+  uploadedBy: string;
+  uploadedAt: string;
+}
+
+/**
+ * Store an officer's evidence file and attach it to the step, in one transaction: a file is never stored without
+ * saying which step it is evidence of. The same file twice on the same step keeps the first name.
+ */
+export async function storeStepEvidence(
+  pool: pg.Pool,
+  e: { stepId: string; departmentCode: string; fileName: string; content: Buffer; mediaType: MaterialMediaType; userId: string },
+): Promise<StoredMaterial> {
+  const fileId = materialFileId(e.content);
+  return inTransaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO materials (file_id, media_type, size_bytes, content, uploaded_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (file_id) DO NOTHING`,
+      [fileId, e.mediaType, e.content.length, e.content, e.userId],
+    );
+    await client.query(`INSERT INTO material_owners (file_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fileId, e.userId]);
+    await client.query(
+      `INSERT INTO step_evidence_files (step_id, file_id, file_name, department_code, uploaded_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (step_id, file_id) DO NOTHING`,
+      [e.stepId, fileId, e.fileName, e.departmentCode, e.userId],
+    );
+    const r = await client.query<StoredMaterial>(`SELECT file_id AS "fileId", size_bytes AS size, media_type AS "mediaType" FROM materials WHERE file_id = $1`, [fileId]);
+    return r.rows[0]!;
+  });
+}
+
+export async function listStepEvidence(db: pg.Pool, stepId: string): Promise<StepEvidenceFile[]> {
+  const r = await db.query<StepEvidenceFile>(
+    `SELECT e.file_id AS "fileId", m.size_bytes AS size, m.media_type AS "mediaType", e.file_name AS "fileName",
+       e.department_code AS "departmentCode", u.display_name AS "uploadedBy", e.uploaded_at AS "uploadedAt"
+     FROM step_evidence_files e JOIN materials m ON m.file_id = e.file_id JOIN users u ON u.id = e.uploaded_by
+     WHERE e.step_id = $1 ORDER BY e.uploaded_at, e.file_id`,
+    [stepId],
+  );
+  return r.rows.map((x) => ({ ...x, uploadedAt: new Date(x.uploadedAt).toISOString() }));
+}
+
+export async function isStepEvidence(db: pg.Pool, stepId: string, fileId: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM step_evidence_files WHERE step_id = $1 AND file_id = $2', [stepId, fileId]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Whether an officer may not read a file through the general materials route because it is another department's
+ * step evidence: it is evidence of steps none of which is their department's, they did not upload it themselves, and
+ * it is not a material of an application their department works on.
+ */
+export async function isOtherDepartmentsEvidence(db: pg.Pool, fileId: string, userId: string, departmentCode: string): Promise<boolean> {
+  const r = await db.query<{ hidden: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM step_evidence_files WHERE file_id = $1)
+       AND NOT EXISTS (SELECT 1 FROM step_evidence_files e JOIN steps s ON s.step_id = e.step_id WHERE e.file_id = $1 AND s.department_code = $3)
+       AND NOT EXISTS (SELECT 1 FROM material_owners WHERE file_id = $1 AND user_id = $2)
+       AND NOT EXISTS (
+         SELECT 1 FROM applications a JOIN steps s ON s.subject_type = 'application' AND s.subject_id = a.application_number AND s.department_code = $3
+         WHERE a.form->'materials' @> jsonb_build_array(jsonb_build_object('fileId', $1::text))) AS hidden`,
+    [fileId, userId, departmentCode],
+  );
+  return r.rows[0]!.hidden;
+}

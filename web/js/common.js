@@ -56,6 +56,14 @@ export const DEPARTMENT_NAMES = {
 };
 export const departmentName = (code) => (code ? DEPARTMENT_NAMES[code] || code : '');
 
+/** What the audit trail's step actions are called. */
+export const STEP_ACTION_NAMES = {
+  assigned: '分派', sign: '签收', completed: '办结', return: '退回', request_extension: '申请延期', decide_extension: '延期审批',
+  urge: '催办', reply_urge: '回复催办', reassign: '改派', comment: '评论', change_deadline: '调整期限', review: '审核',
+  pause: '暂停计时', resume: '恢复计时', reminder_sent: '到期提醒', overdue: '逾期', escalated: '升级督办',
+  deadline_changed: '期限变更', cancelled: '撤销',
+};
+
 export const ESCALATION_NAMES = { 1: '部门负责人', 2: '督查室', 3: '领导小组' };
 
 /** Where each role starts. */
@@ -63,14 +71,22 @@ export function landingFor(role) {
   return { applicant: '/my-applications', officer: '/inbox', supervisor: '/overdue', leader: '/overdue', admin: '/calendar', school: '/school' }[role] || '/';
 }
 
+/** Each role's pages, in the header. The education bureau's officers also run enrollment (pool, rounds, schools). */
 const NAV = {
   applicant: [['/my-applications', '我的申请'], ['/apply', '提交入学申请']],
-  officer: [['/inbox', '部门待办']],
-  supervisor: [['/overdue', '逾期与督办'], ['/inbox', '各部门待办']],
-  leader: [['/overdue', '逾期与督办'], ['/inbox', '各部门待办']],
-  admin: [['/calendar', '工作日日历'], ['/inbox', '各部门待办']],
+  officer: [['/inbox', '部门待办'], ['/problems', '问题台账']],
+  supervisor: [['/board', '挂图作战'], ['/overdue', '逾期与督办'], ['/problems', '问题台账'], ['/reports', '工作报告'], ['/allocation', '入学统筹'], ['/inbox', '各部门待办']],
+  leader: [['/board', '挂图作战'], ['/overdue', '逾期与督办'], ['/problems', '问题台账'], ['/reports', '工作报告'], ['/allocation', '入学统筹'], ['/inbox', '各部门待办']],
+  admin: [['/users', '用户与部门'], ['/policies', '入学条件与积分'], ['/schools', '学校与学位'], ['/calendar', '工作日日历'], ['/board', '挂图作战'], ['/reports', '工作报告'], ['/inbox', '各部门待办']],
   school: [['/school', '报到登记']],
 };
+const EDUCATION_NAV = [['/inbox', '部门待办'], ['/allocation', '入学统筹'], ['/schools', '学校与学位'], ['/problems', '问题台账']];
+
+/** The navigation of a user: their role's pages (the education bureau's officers have more). */
+export function navFor(user) {
+  if (user.role === 'officer' && user.departmentCode === 'education') return EDUCATION_NAV;
+  return NAV[user.role] || [];
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // DOM
@@ -211,15 +227,16 @@ export function checkMaterialFile(file) {
 }
 
 /**
- * Upload a material (POST /api/materials, the raw bytes) reporting progress: onProgress(fraction 0..1).
- * Resolves with { fileId, size, mediaType }; rejects with an ApiError. (fetch cannot report upload progress.)
+ * Send a file as the raw body of a POST to `url` with `contentType`, reporting progress: onProgress(fraction 0..1).
+ * Resolves with the JSON answer; rejects with an ApiError (whose fields name the problems). fetch cannot report
+ * upload progress, XMLHttpRequest can.
  */
-export function uploadMaterial(file, onProgress) {
+export function uploadFile(url, file, contentType, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/materials');
+    xhr.open('POST', url);
     xhr.setRequestHeader('authorization', `Bearer ${getToken()}`);
-    xhr.setRequestHeader('content-type', materialType(file));
+    xhr.setRequestHeader('content-type', contentType);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
     });
@@ -237,6 +254,11 @@ export function uploadMaterial(file, onProgress) {
     xhr.addEventListener('error', () => reject(new ApiError(0, { error: { code: 'network', message: '网络连接失败，上传未完成，请重试' } })));
     xhr.send(file);
   });
+}
+
+/** Upload a parent's material (POST /api/materials, the raw bytes) with progress; resolves with { fileId, size, mediaType }. */
+export function uploadMaterial(file, onProgress) {
+  return uploadFile('/api/materials', file, materialType(file), onProgress);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -542,7 +564,7 @@ function renderHeader(user) {
     const nav = el(
       'nav',
       { class: 'site-nav', 'aria-label': '主导航' },
-      (NAV[user.role] || []).map(([href, text]) => el('a', { href, 'aria-current': here === href ? 'page' : null }, text)),
+      navFor(user).map(([href, text]) => el('a', { href, 'aria-current': here === href ? 'page' : null }, text)),
     );
     const bell = bellWidget();
     const logout = el('button', { type: 'button', class: 'header-button', onclick: logoutNow }, '退出');
@@ -700,7 +722,8 @@ export function noticeItem(n, onChange) {
 
 let viewer = null;
 
-export async function viewMaterial(fileId, title) {
+/** Open a file in the viewer; `source` is where it is served (a parent's material by default, or a step's evidence). */
+export async function viewMaterial(fileId, title, source = `/api/materials/${encodeURIComponent(fileId)}`) {
   if (!viewer) {
     viewer = el('dialog', { id: 'material-viewer', 'aria-labelledby': 'material-viewer-title' });
     document.body.append(viewer);
@@ -714,7 +737,7 @@ export async function viewMaterial(fileId, title) {
   render(viewer, body);
   if (!viewer.open) viewer.showModal();
   try {
-    const blob = await api.blob(`/api/materials/${encodeURIComponent(fileId)}`);
+    const blob = await api.blob(source);
     const url = URL.createObjectURL(blob);
     viewer.dataset.url = url;
     const shown = blob.type === 'application/pdf' ? el('iframe', { src: url, title: title || '材料' }) : el('img', { src: url, alt: title || '材料' });
@@ -736,9 +759,22 @@ export async function viewMaterial(fileId, title) {
 }
 
 /** A button that opens a material in the viewer. */
-export function materialButton(fileId, text) {
-  return el('button', { type: 'button', class: 'link', dataset: { fileId }, 'aria-label': `查看${text}`, onclick: () => viewMaterial(fileId, text) }, text);
+export function materialButton(fileId, text, url) {
+  return el('button', { type: 'button', class: 'link', dataset: { fileId }, 'aria-label': `查看${text}`, onclick: () => viewMaterial(fileId, text, url) }, text);
 }
 
 /** Read a query parameter of the page's URL. */
 export const param = (name) => new URLSearchParams(location.search).get(name);
+
+/** An SVG element (charts are drawn in the page; like el(), nothing is parsed as markup). */
+export function svg(tag, attrs, ...children) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof window.Node ? child : String(child));
+  }
+  return node;
+}

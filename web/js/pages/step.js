@@ -5,16 +5,12 @@
 import {
   api, el, render, $, initPage, param, showApiError, showFieldErrors, clearErrors, busy, announce, newKey, pageMessage,
   fmtDateTime, fmtDeadline, lightBadge, stepStateBadge, workingDaysBadge, departmentName, materialButton,
-  applicationStateBadge, DEPARTMENT_NAMES, ESCALATION_NAMES, WORKING_STATES, ROLE_NAMES,
+  applicationStateBadge, DEPARTMENT_NAMES, ESCALATION_NAMES, WORKING_STATES, ROLE_NAMES, STEP_ACTION_NAMES,
+  checkMaterialFile, materialType, uploadFile, errorText, MATERIAL_TYPES,
 } from '../common.js';
 import { field, choices, toggle, valueOf } from '../forms.js';
 
-const ACTIONS = {
-  assigned: '分派', sign: '签收', completed: '办结', return: '退回', request_extension: '申请延期', decide_extension: '延期审批',
-  urge: '催办', reply_urge: '回复催办', reassign: '改派', comment: '评论', change_deadline: '调整期限', review: '审核',
-  pause: '暂停计时', resume: '恢复计时', reminder_sent: '到期提醒', overdue: '逾期', escalated: '升级督办',
-  deadline_changed: '期限变更', cancelled: '撤销',
-};
+const ACTIONS = STEP_ACTION_NAMES;
 const OUTCOMES = { confirmed: '核验属实', not_confirmed: '核验不属实', done: '已办结' };
 const URGE_LEVELS = { normal: '一般', serious: '重要', severe: '紧急' };
 const CLASSES = { urgent: '紧急（1个工作日）', ordinary: '一般（3个工作日）', complex: '复杂（5个工作日）', custom: '指定工作日' };
@@ -138,10 +134,12 @@ async function load(user, id) {
         'section',
         { class: 'card', id: 'outcome', 'aria-labelledby': 'outcome-heading' },
         el('h2', { id: 'outcome-heading' }, '办理结果'),
-        facts(['结论', OUTCOMES[s.outcome] || s.outcome], ['办理意见', s.findings || ''], s.evidence.length ? ['证据', el('ul', {}, s.evidence.map((e) => el('li', {}, `${e.name}：${e.ref}`)))] : null),
+        facts(['结论', OUTCOMES[s.outcome] || s.outcome], ['办理意见', s.findings || ''], s.evidence.length ? ['证据', el('ul', {}, s.evidence.map((e) => el('li', {}, evidenceText(s, e))))] : null),
       ),
     );
   }
+  const files = await evidenceFilesSection(s);
+  if (files) left.push(files);
   left.push(urgesSection(user, s, reload));
   left.push(timelineSection(s));
   render(content, el('div', { class: 'grid-2' }, el('div', {}, left), el('div', {}, actionsSection(user, s, reload))));
@@ -276,7 +274,90 @@ function actForm(s, reload, { key, path, submit, fields, check, body, done, dang
 const section = (title, form, open = false) => el('details', { class: 'action', open }, el('summary', {}, title), el('div', { class: 'body' }, form));
 const required = (f, name, message) => (valueOf(f, name) ? [] : [{ field: name, message }]);
 
+const evidenceUrl = (s, fileId) => `/api/steps/${encodeURIComponent(s.stepId)}/evidence-files/${encodeURIComponent(fileId)}`;
+
+/** One piece of evidence: a reference as text, or an uploaded file (ref "file:<id>") that opens in the viewer. */
+function evidenceText(s, e) {
+  const m = /^file:([0-9a-f]{64})$/.exec(e.ref);
+  return m ? materialButton(m[1], e.name, evidenceUrl(s, m[1])) : `${e.name}：${e.ref}`;
+}
+
+/** The evidence files attached to the step so far (by its department), each opening in the viewer. */
+async function evidenceFilesSection(s) {
+  let items;
+  try {
+    items = (await api.get(`/api/steps/${encodeURIComponent(s.stepId)}/evidence-files`)).items;
+  } catch {
+    return null;
+  }
+  if (items.length === 0) return null;
+  return el(
+    'section',
+    { class: 'card', id: 'evidence-files', 'aria-labelledby': 'evidence-files-heading' },
+    el('h2', { id: 'evidence-files-heading' }, '证据文件'),
+    el('ul', {}, items.map((f) => el('li', { dataset: { fileId: f.fileId } }, materialButton(f.fileId, f.fileName, evidenceUrl(s, f.fileId)), el('span', { class: 'small muted' }, ` ${MATERIAL_TYPES[f.mediaType] || ''}，${Math.max(1, Math.round(f.size / 1024))} KB，${f.uploadedBy} 上传于 ${fmtDateTime(f.uploadedAt)}`)))),
+  );
+}
+
+/**
+ * Evidence files for the completion: each chosen file is uploaded at once to the step (with a progress bar) and
+ * becomes a piece of evidence of the completion, referred to as file:<id>.
+ */
+function evidenceUploads(s) {
+  const uploaded = [];
+  let running = 0;
+  const list = el('ul', { class: 'upload-list', id: 'evidence-upload-list', 'aria-live': 'polite' });
+  const input = el('input', { type: 'file', id: 'evidence-file', name: 'evidenceFile', class: 'visually-hidden', multiple: true, accept: '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', 'aria-describedby': 'evidence-file-hint' });
+  const node = el(
+    'div',
+    { class: 'field', dataset: { field: 'evidenceFiles' } },
+    el('label', { for: 'evidence-file' }, '证据文件'),
+    el('span', { class: 'hint', id: 'evidence-file-hint' }, 'PDF、JPG或PNG格式，每个不超过10MB；上传后随办结一并提交，只有本部门、督查室和领导小组可以查看。'),
+    el('div', { class: 'upload' }, input, el('label', { for: 'evidence-file', class: 'button secondary file-button', 'aria-hidden': 'true' }, '选择证据文件'), list),
+    el('p', { class: 'field-error' }),
+  );
+  input.addEventListener('change', () => {
+    for (const file of [...input.files]) {
+      const problem = checkMaterialFile(file);
+      const progress = el('progress', { max: '100', value: '0', 'aria-label': `${file.name} 上传进度` });
+      const status = el('span', { class: 'status' }, problem ? problem : '正在上传 0%');
+      const item = el('li', { class: 'upload-item' }, el('span', { class: 'name' }, file.name), problem ? null : progress, status);
+      list.append(item);
+      if (problem) {
+        status.className = 'status failed';
+        continue;
+      }
+      running++;
+      const url = `/api/steps/${encodeURIComponent(s.stepId)}/evidence-files?fileName=${encodeURIComponent(file.name.slice(0, 200))}`;
+      uploadFile(url, file, materialType(file), (f) => {
+        progress.value = Math.round(f * 100);
+        status.textContent = `正在上传 ${Math.round(f * 100)}%`;
+      })
+        .then((stored) => {
+          const entry = { name: stored.fileName, ref: stored.ref };
+          uploaded.push(entry);
+          progress.remove();
+          status.textContent = `已上传（${MATERIAL_TYPES[stored.mediaType]}，${Math.max(1, Math.round(stored.size / 1024))} KB）`;
+          status.className = 'status done';
+          item.dataset.fileId = stored.fileId;
+          item.append(el('button', { type: 'button', class: 'link', 'aria-label': `不提交 ${file.name}`, onclick: () => { uploaded.splice(uploaded.indexOf(entry), 1); item.remove(); } }, '不提交'));
+        })
+        .catch((err) => {
+          progress.remove();
+          status.textContent = `上传失败：${errorText(err)}`;
+          status.className = 'status failed';
+        })
+        .finally(() => {
+          running--;
+        });
+    }
+    input.value = '';
+  });
+  return { node, files: () => uploaded.slice(), pending: () => running };
+}
+
 function completeForm(s, reload) {
+  const uploads = evidenceUploads(s);
   const evidence = el('div', { id: 'evidence-rows' });
   const addEvidence = () => {
     const n = evidence.children.length;
@@ -303,10 +384,11 @@ function completeForm(s, reload) {
       choices({ name: 'outcome', label: '办理结论', required: true, options: s.kind.startsWith('verification') || s.kind === 'pre_review' || s.kind === 'aid' ? [['confirmed', '核验属实 / 同意'], ['not_confirmed', '核验不属实 / 不同意']] : [['done', '已办结'], ['confirmed', '核验属实'], ['not_confirmed', '核验不属实']] }),
       field({ name: 'findings', label: '办理意见', type: 'textarea', required: true, hint: '写明核验了什么、依据和结论' }),
       factFields.length ? el('fieldset', {}, el('legend', {}, '核验数据（用于资格审核和积分）'), factFields) : null,
-      el('fieldset', {}, el('legend', {}, '证据'), evidence, el('button', { type: 'button', class: 'secondary', onclick: addEvidence }, '添加一条证据')),
+      el('fieldset', {}, el('legend', {}, '证据'), evidence, el('button', { type: 'button', class: 'secondary', onclick: addEvidence }, '添加一条证据'), uploads.node),
     ],
     check: (f) => {
       const problems = [...required(f, 'outcome', '请选择办理结论'), ...required(f, 'findings', '请填写办理意见')];
+      if (uploads.pending() > 0) problems.push({ field: 'evidenceFiles', message: '证据文件正在上传，请等上传完成后再办结' });
       for (const row of evidence.children) {
         const n = row.dataset.row;
         const name = valueOf(f, `evidence.${n}.name`);
@@ -326,6 +408,7 @@ function completeForm(s, reload) {
         const n = row.dataset.row;
         if (valueOf(f, `evidence.${n}.name`)) result.evidence.push({ name: valueOf(f, `evidence.${n}.name`), ref: valueOf(f, `evidence.${n}.ref`) });
       }
+      result.evidence.push(...uploads.files());
       const factValues = {};
       for (const [name, , type] of FACTS[s.kind] || []) {
         const v = valueOf(f, `facts.${name}`);
