@@ -135,6 +135,15 @@ describe('the dispatch board', () => {
     expect(urges.every((u) => u.level === 'serious')).toBe(true);
   });
 
+  it('the reports are one click away in the supervision office’s navigation', async () => {
+    const page = await b.newPage();
+    await loginThroughPage(page, h.baseUrl, 'supervisor', '/overdue');
+    await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工作报告' }).click();
+    await page.waitForURL('**/reports');
+    await page.locator('#report-list h2').waitFor();
+    await expectText(page, 'h1', '工作进展报告');
+  });
+
   it('is not a page for officers, and an officer cannot open another department’s item', async () => {
     const page = await b.newPage();
     await loginThroughPage(page, h.baseUrl, 'police', '/inbox');
@@ -271,6 +280,15 @@ describe('the administrator', () => {
     expect(stored).toMatchObject({ role: 'officer', department_code: 'market', disabled: false });
     const audit = await h.pool.query(`SELECT action FROM audit_log WHERE stream_id = $1`, [`user:${stored.id}`]);
     expect(audit.rows.map((r) => r.action)).toEqual(['user_created']);
+
+    // The same username again: the service's refusal is shown by the field, in Chinese.
+    await form.getByLabel('用户名').fill(username);
+    await form.getByLabel('姓名或单位名称').fill('另一位科员');
+    await form.getByLabel('初始密码').fill('demo12345');
+    await form.getByLabel('角色').selectOption('leader');
+    await form.getByRole('button', { name: '创建用户' }).click();
+    await expectText(page, '#create-user [data-field="username"] .field-error', `用户名“${username}”已被使用，请换一个`);
+    expect((await h.pool.query('SELECT count(*)::int AS n FROM users WHERE username = $1', [username])).rows[0].n).toBe(1);
 
     const newcomer = await b.newPage();
     await loginThroughPage(newcomer, h.baseUrl, username, '/inbox');
