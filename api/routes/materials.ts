@@ -8,7 +8,7 @@
  * for another department's step evidence (api/routes/step-evidence.ts).
  */
 import { z } from 'zod';
-import { findMaterial, isOtherDepartmentsEvidence, storeMaterial, userOwnsMaterial } from '../../db/repositories/materials';
+import { findMaterial, officerMayReadMaterial, storeMaterial, userOwnsMaterial } from '../../db/repositories/materials';
 import { MATERIAL_MEDIA_TYPES, MAX_MATERIAL_BYTES, type MaterialMediaType } from '../../domain/application';
 import type { Role } from '../../domain/roles';
 import type { ApiDeps } from '../deps';
@@ -67,7 +67,7 @@ export function registerMaterialRoutes(routes: RouteTable, deps: Pick<ApiDeps, '
   routes.add({
     method: 'get',
     path: '/api/materials/:fileId',
-    summary: 'Download a material: its uploader, or an officer, supervisor or administrator',
+    summary: 'Download a material: its uploader, an officer of a department with a step on it (its application or its evidence), a supervisor or an administrator',
     tag: 'materials',
     auth: READERS,
     params: z.object({ fileId: z.string().regex(/^[0-9a-f]{64}$/, 'not a file id') }),
@@ -76,8 +76,9 @@ export function registerMaterialRoutes(routes: RouteTable, deps: Pick<ApiDeps, '
       if (actor!.role === 'applicant' && !(await userOwnsMaterial(deps.pool, params.fileId, actor!.userId))) {
         throw notFound(`material ${params.fileId}`);
       }
-      // Another department's step evidence is that department's: the step decides who reads it, not this route.
-      if (actor!.role === 'officer' && (await isOtherDepartmentsEvidence(deps.pool, params.fileId, actor!.userId, actor!.departmentCode!))) {
+      // An officer reads what their department works on: its steps' evidence, the materials of applications it has a
+      // step on. Anything else is not found, as for a parent, so the answer does not tell whether the file exists.
+      if (actor!.role === 'officer' && !(await officerMayReadMaterial(deps.pool, params.fileId, actor!.userId, actor!.departmentCode!))) {
         throw notFound(`material ${params.fileId}`);
       }
       const m = await findMaterial(deps.pool, params.fileId);

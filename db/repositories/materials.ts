@@ -111,19 +111,21 @@ export async function isStepEvidence(db: pg.Pool, stepId: string, fileId: string
 }
 
 /**
- * Whether an officer may not read a file through the general materials route because it is another department's
- * step evidence: it is evidence of steps none of which is their department's, they did not upload it themselves, and
- * it is not a material of an application their department works on.
+ * Whether an officer may read a file: evidence of a step of their department, a file they uploaded themselves, or a
+ * material of an application (on its form or in a 补正 answer) on which their department has a step. A parent's file
+ * is that family's: knowing its content hash is not a reason to read it.
  */
-export async function isOtherDepartmentsEvidence(db: pg.Pool, fileId: string, userId: string, departmentCode: string): Promise<boolean> {
-  const r = await db.query<{ hidden: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM step_evidence_files WHERE file_id = $1)
-       AND NOT EXISTS (SELECT 1 FROM step_evidence_files e JOIN steps s ON s.step_id = e.step_id WHERE e.file_id = $1 AND s.department_code = $3)
-       AND NOT EXISTS (SELECT 1 FROM material_owners WHERE file_id = $1 AND user_id = $2)
-       AND NOT EXISTS (
-         SELECT 1 FROM applications a JOIN steps s ON s.subject_type = 'application' AND s.subject_id = a.application_number AND s.department_code = $3
-         WHERE a.form->'materials' @> jsonb_build_array(jsonb_build_object('fileId', $1::text))) AS hidden`,
+export async function officerMayReadMaterial(db: pg.Pool, fileId: string, userId: string, departmentCode: string): Promise<boolean> {
+  const r = await db.query<{ allowed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM step_evidence_files e JOIN steps s ON s.step_id = e.step_id WHERE e.file_id = $1 AND s.department_code = $3)
+         OR EXISTS (SELECT 1 FROM material_owners WHERE file_id = $1 AND user_id = $2)
+         OR EXISTS (
+           SELECT 1 FROM applications a
+           WHERE (a.form->'materials' @> jsonb_build_array(jsonb_build_object('fileId', $1::text))
+                  OR a.form->'supplements' @> jsonb_build_array(jsonb_build_object('materials', jsonb_build_array($1::text))))
+             AND EXISTS (SELECT 1 FROM steps s WHERE s.subject_type = 'application' AND s.subject_id = a.application_number AND s.department_code = $3)
+         ) AS allowed`,
     [fileId, userId, departmentCode],
   );
-  return r.rows[0]!.hidden;
+  return r.rows[0]!.allowed;
 }

@@ -193,7 +193,7 @@ describe('uploading materials', () => {
     expect(owners.rows.map((r) => r.user_id).sort()).toEqual([parent.userId, other.userId].sort());
   });
 
-  it('hides a file from a parent who did not upload it (404, as for no file at all); offices may read it', async () => {
+  it('hides a file from a parent who did not upload it and from departments with no step on it (404, as for no file at all); the supervision office and administrators may read it', async () => {
     const parent = await as('parent');
     const content = png();
     const up = await parent.upload(content, 'image/png');
@@ -206,7 +206,11 @@ describe('uploading materials', () => {
     expect(missing.status).toBe(404);
     expect(hidden.body.error.code).toBe(missing.body.error.code);
 
-    for (const username of ['police', 'supervisor', 'admin']) {
+    // On no application, so no department has a step on it (test/workflows/application.test.ts covers those who do).
+    const police = await (await as('police')).get(path);
+    expect(police.status).toBe(404);
+    expect(police.body.error.code).toBe(missing.body.error.code);
+    for (const username of ['supervisor', 'admin']) {
       const r = await (await as(username)).get(path);
       expect({ username, status: r.status }).toEqual({ username, status: 200 });
       expect(r.bytes.equals(content)).toBe(true);

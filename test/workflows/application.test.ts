@@ -6,6 +6,7 @@ import { startHarness, type Api, type Harness } from '../support/harness';
 import { applicationForm, type FormOptions } from '../support/application-fixtures';
 import { waitFor } from '../support/wait';
 import { findFullIdNumbers } from '../../domain/personal-data';
+import { documentPng, uploadAsParent } from '../support/web';
 
 let h: Harness;
 beforeAll(async () => {
@@ -324,5 +325,41 @@ describe('data sharing first', () => {
     expect(texts.some((t: string) => t.startsWith('公安局：通过数据共享自动核验'))).toBe(true);
     const rows = await h.pool.query(`SELECT actor_user_id FROM audit_log WHERE stream_id = $1 AND action = 'completed'`, [policeStep]);
     expect(rows.rows).toEqual([{ actor_user_id: 'system' }]);
+  });
+});
+
+describe("a family's files", () => {
+  it('are read by the departments with a step on the application, and by nobody else who merely knows the file id', async () => {
+    const parent = await h.newUser('applicant');
+    const seed = Math.floor(Math.random() * 1e6);
+    const onForm = await uploadAsParent(h, parent.token!, documentPng(seed));
+    const inSupplement = await uploadAsParent(h, parent.token!, documentPng(seed + 1));
+    const neverAttached = await uploadAsParent(h, parent.token!, documentPng(seed + 2));
+    const appNo = await submit(parent, { materials: [{ kind: 'residence_permit', fileId: onForm.fileId, fileName: '居住证.png', mediaType: 'image/png', size: onForm.size }] });
+    const read = async (username: string, fileId: string) => (await (await h.as(username)).get(`/api/materials/${fileId}`)).status;
+
+    // Before verification only the education bureau has a step on the application.
+    await stepOf(await h.as('edu'), appNo, 'pre_review');
+    expect(await read('edu', onForm.fileId)).toBe(200);
+    expect(await read('police', onForm.fileId)).toBe(404);
+
+    const edu = await h.as('edu');
+    expect((await edu.post(`/api/applications/${appNo}/supplement-requests`, { items: ['租房合同备案证明'], workingDays: 3 })).status).toBe(200);
+    expect((await parent.post(`/api/applications/${appNo}/supplements`, { note: '已补充', materials: [inSupplement.fileId] })).status).toBe(200);
+    await waitFor(async () => (await read('edu', inSupplement.fileId)) === 200, { what: 'the 补正 file readable by the education bureau' });
+    await passPreReview(appNo);
+    await stepOf(await h.as('police'), appNo, 'police');
+
+    for (const fileId of [onForm.fileId, inSupplement.fileId]) {
+      expect({ police: await read('police', fileId), housing: await read('housing', fileId) }).toEqual({ police: 200, housing: 200 });
+      // Market supervision verifies only self-employed parents' licences: no step here, so not its business.
+      expect(await read('market', fileId)).toBe(404);
+      expect(await read('supervisor', fileId)).toBe(200);
+    }
+    // A file on no application is the family's alone (and the offices that oversee everything).
+    expect(await read('police', neverAttached.fileId)).toBe(404);
+    expect(await read('edu', neverAttached.fileId)).toBe(404);
+    expect(await read('admin', neverAttached.fileId)).toBe(200);
+    expect((await parent.get(`/api/materials/${neverAttached.fileId}`)).status).toBe(200);
   });
 });
