@@ -9,12 +9,15 @@ const STATUS_BY_TYPE: Record<string, [number, string]> = {
   step_invalid_argument: [422, 'invalid_argument'],
 };
 
-export function mapWorkflowError(err: unknown, what: string): unknown {
+/**
+ * `known`: the caller found the subject in the read model before acting, so a workflow Temporal cannot find has
+ * finished (an act racing the one that closed it, or a closed workflow past retention): 409, not 404.
+ */
+export function mapWorkflowError(err: unknown, what: string, known = false): unknown {
   // An act sent to a workflow that has already finished: the matter is closed, not the service down.
-  if (/already completed|workflow execution already/i.test(String((err as Error)?.message ?? ''))) {
-    return new HttpError(409, 'invalid_state', `${what} is already closed; nothing more can be done to it`);
-  }
-  if (err instanceof WorkflowNotFoundError) return new HttpError(404, 'not_found', `${what} not found`);
+  const closed = () => new HttpError(409, 'invalid_state', `${what} is already closed; nothing more can be done to it`);
+  if (/already completed|workflow execution already/i.test(String((err as Error)?.message ?? ''))) return closed();
+  if (err instanceof WorkflowNotFoundError) return known ? closed() : new HttpError(404, 'not_found', `${what} not found`);
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const mapped = err.cause.type ? STATUS_BY_TYPE[err.cause.type] : undefined;
     if (mapped) return new HttpError(mapped[0], mapped[1], err.cause.message);

@@ -263,7 +263,7 @@ export function registerAllocationRoutes(routes: RouteTable, deps: ApiDeps): voi
         const view = await deps.temporal.workflow.getHandle(r.roundId).executeUpdate(closeRoundUpdate, { args: [{ actor: actor!, requestId, reason: body.reason }], updateId: `close:${requestId}` });
         return { roundId: r.roundId, phase: view.phase, phaseZh: ROUND_PHASE_NAMES_ZH[view.phase] };
       } catch (err) {
-        throw mapWorkflowError(err, `allocation round ${r.roundId}`);
+        throw mapWorkflowError(err, `allocation round ${r.roundId}`, true);
       }
     },
   });

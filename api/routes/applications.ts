@@ -322,7 +322,7 @@ export function registerApplicationRoutes(routes: RouteTable, deps: ApiDeps): vo
           });
           return { applicationNumber: params.applicationNumber, state: view.state, stateZh: APPLICATION_STATE_NAMES_ZH[view.state] };
         } catch (err) {
-          throw mapWorkflowError(err, `application ${params.applicationNumber}`);
+          throw mapWorkflowError(err, `application ${params.applicationNumber}`, true);
         }
       },
     });

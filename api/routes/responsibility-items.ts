@@ -153,7 +153,7 @@ async function act(deps: ApiDeps, workflowId: string, stepId: string, action: St
   try {
     return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(stepActionUpdate, { args: [{ action, actor, requestId }], updateId });
   } catch (err) {
-    throw mapWorkflowError(err, `step ${stepId}`);
+    throw mapWorkflowError(err, `step ${stepId}`, true);
   }
 }
 

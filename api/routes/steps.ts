@@ -306,7 +306,7 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
             updateId: `${act.path}:${idempotencyKey(ctx)}`,
           });
         } catch (err) {
-          throw mapWorkflowError(err, `step ${params.stepId}`);
+          throw mapWorkflowError(err, `step ${params.stepId}`, true);
         }
       },
     });
