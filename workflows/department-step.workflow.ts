@@ -10,7 +10,9 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -32,6 +34,19 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/**
+ * The same activities run locally: in the worker, inside the workflow task that asks for them, recorded as one marker
+ * event instead of a scheduled, started and completed activity plus the workflow task that follows. These are short
+ * database writes and calendar reads on the worker's own pool, where an activity task's round trip through the
+ * server cost more than the work (bench/enroll.ts). Retries are as above; past the threshold the backoff becomes a
+ * timer, so a database outage still delays a record without losing it.
+ */
+const localActs = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 const webhooks = proxyActivities<Activities>({
   // A chat robot may be down for a while; keep trying for about a day, then give up (the in-app inbox has it).
   startToCloseTimeout: '30 seconds',
@@ -46,6 +61,12 @@ function refusal(err: unknown): never {
 
 export async function departmentStepWorkflow(input: StepInput): Promise<StepView> {
   const info = workflowInfo();
+  // Steps started before local activities keep running their recorded activities (ARCHITECTURE.md, patches).
+  const local = patched('step-local-activities');
+  const io = local ? localActs : acts;
+  // With the same patch, search attributes are upserted only when they change: every upsert is a history event and a
+  // visibility write, and most records change neither the department nor the state.
+  let indexed = '';
   const assignedAt = input.assignedAt ?? new Date().toISOString();
   const machine = new StepMachine(newStepView(input, info.workflowId, assignedAt), { from: assignedAt, workingDays: workingDaysOf(input.deadline) });
   const interval = input.escalationIntervalWorkingDays ?? 1;
@@ -62,8 +83,11 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
   };
 
   const record = async (event: StepEvent): Promise<void> => {
-    const pending = await acts.recordStepEvent({ event, parentWorkflowId: input.parentWorkflowId ?? null });
+    const pending = await io.recordStepEvent({ event, parentWorkflowId: input.parentWorkflowId ?? null });
     if (pending.length > 0) deliveries.push(webhooks.deliverWebhooks({ notificationIds: pending }).catch(() => undefined));
+    const now = `${machine.view.departmentCode}/${machine.view.state}`;
+    if (local && now === indexed) return;
+    indexed = now;
     upsertSearchAttributes([
       { key: SA.DepartmentCode, value: machine.view.departmentCode },
       { key: SA.StepState, value: machine.view.state },
@@ -71,7 +95,7 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
   };
 
   const replan = async (reason: string, actor: StepActionRequest['actor'], requestId: string | null, freshCalendar = false): Promise<void> => {
-    const schedule = await acts.planStepSchedule({
+    const schedule = await io.planStepSchedule({
       from: machine.basis.from,
       workingDays: machine.basis.workingDays,
       escalationIntervalWorkingDays: interval,
@@ -95,10 +119,10 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
       }
       const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
       if (req.action.type === 'pause' && machine.view.schedule) {
-        extra.remainingWorkingDays = await acts.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
+        extra.remainingWorkingDays = await io.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
       }
       if (req.action.type === 'urge') {
-        extra.urgeNumber = await acts.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
+        extra.urgeNumber = await io.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
       }
       await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
       if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
@@ -135,7 +159,7 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
   });
 
   await exclusive(async () => {
-    const schedule = await acts.planStepSchedule({
+    const schedule = await io.planStepSchedule({
       from: assignedAt,
       workingDays: machine.basis.workingDays,
       escalationIntervalWorkingDays: interval,
