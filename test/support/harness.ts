@@ -9,6 +9,7 @@ import pino from 'pino';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { createApp } from '../../api/app';
@@ -21,6 +22,8 @@ import { DEMO_PASSWORD } from '../../db/seed-demo';
 import { createLogger } from '../../platform/logger';
 import { encryptedDataConverter } from '../../platform/payload-codec';
 import { createWorker } from '../../worker/create-worker';
+import { ensureSearchAttributes } from '../../platform/temporal-namespace';
+import { waitFor } from './wait';
 
 let runtimeInstalled = false;
 let demoPasswordHash: Promise<string> | undefined;
@@ -116,9 +119,38 @@ export interface HarnessOptions {
   timeScaleFactor?: number;
   /** A database of the test's own (already prepared) instead of the suite's shared one. */
   databaseUrl?: string;
+  /**
+   * A Temporal namespace of the test's own, required with a database of its own: workflow ids come from the database's
+   * numbers (application and problem numbers), so a second database in the shared namespace would reuse the ids of
+   * the other test files' workflows.
+   */
+  namespace?: string;
+}
+
+/** Registers a namespace on the suite's dev server with the service's search attributes, and waits until it answers. */
+async function ensureTestNamespace(connection: Connection, namespace: string): Promise<void> {
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  } catch (err) {
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+  await waitFor(
+    async () => {
+      try {
+        await ensureSearchAttributes(connection, namespace);
+        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { what: `namespace ${namespace} to answer`, timeoutMs: 60_000, intervalMs: 500 },
+  );
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  if (opts.databaseUrl && !opts.namespace) throw new Error('a test with a database of its own needs a Temporal namespace of its own (HarnessOptions.namespace)');
+  const namespace = opts.namespace ?? 'default';
   const databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
@@ -136,11 +168,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const pool = createPool(databaseUrl, 5);
   const taskQueue = `test-${crypto.randomUUID()}`;
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) });
+  if (namespace !== 'default') await ensureTestNamespace(clientConnection, namespace);
+  const client = new Client({ connection: clientConnection, namespace, dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) });
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: workerConnection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     pool,
     workflowBundle: { codePath: bundlePath },

@@ -42,7 +42,7 @@ beforeAll(async () => {
   await prepareDatabase(pool);
   await seedDemoData(pool);
   await pool.end();
-  h = await startHarness({ databaseUrl: url.toString() });
+  h = await startHarness({ databaseUrl: url.toString(), namespace: DB_NAME });
   calendar = await loadCalendar(h.pool);
 }, 120_000);
 
@@ -529,7 +529,7 @@ describe('the schedules', () => {
     // A restart: another process with its own connection runs the same start-up.
     const connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
     try {
-      const restarted = new Client({ connection, namespace: 'default' });
+      const restarted = new Client({ connection, namespace: DB_NAME });
       expect(await ensureSchedules(restarted, h.taskQueue)).toEqual([]);
       const ids = await waitFor(async () => {
         const found = await scheduleIds(restarted);
