@@ -23,6 +23,7 @@ import { registerMaterialRoutes } from './routes/materials';
 import { registerNotificationRoutes } from './routes/notifications';
 import { registerRegistryRoutes } from './routes/registries';
 import { registerReportRoutes } from './routes/reports';
+import { webPagesRouter } from './web/pages';
 import { registerSchoolRoutes } from './routes/schools';
 import { registerStepEvidenceRoutes } from './routes/step-evidence';
 import { registerStepRoutes } from './routes/steps';
@@ -102,6 +103,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use('/api', (req, _res, next) => next(notFound(`route ${req.method} ${req.originalUrl}`)));
   // Pages are addressed without their .html (/inbox, /step?id=…); assets by their own names.
+  app.use(webPagesRouter());
   app.use(express.static(WEB_DIR, { index: 'index.html', extensions: ['html'] }));
   app.use(errorMiddleware(deps.log));
   return app;
