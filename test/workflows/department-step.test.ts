@@ -237,8 +237,21 @@ describe('acts through the API', () => {
     const row = await h.pool.query('SELECT reply, replied_by FROM urge_notices WHERE number = $1', [urged.body.urgeNumber]);
     expect(row.rows[0]).toEqual({ reply: '已安排专人办理', replied_by: '住建局经办人' });
 
-    const overdue = await supervisor.get('/api/steps/overdue');
-    expect(overdue.body.items.some((s: any) => s.stepId === input.stepId && s.workingDaysOverdue > 0)).toBe(true);
+    // The overdue list comes a page at a time with the total, most overdue first; this step is on one of the pages.
+    const first = await supervisor.get('/api/steps/overdue?department=housing&pageSize=2');
+    expect(first.body).toMatchObject({ page: 1, pageSize: 2, total: expect.any(Number) });
+    expect(first.body.items).toHaveLength(Math.min(2, first.body.total));
+    const listed: any[] = [];
+    for (let page = 1; page <= Math.ceil(first.body.total / 200); page++) {
+      const r = await supervisor.get(`/api/steps/overdue?department=housing&pageSize=200&page=${page}`);
+      expect(r.status).toBe(200);
+      listed.push(...r.body.items);
+    }
+    expect(listed.every((s) => s.departmentCode === 'housing')).toBe(true);
+    const deadlines = listed.map((s) => s.deadlineAt as string);
+    expect(deadlines).toEqual([...deadlines].sort());
+    expect(listed.some((s) => s.stepId === input.stepId && s.workingDaysOverdue > 0)).toBe(true);
+    expect((await supervisor.get('/api/steps/overdue?pageSize=201')).status).toBe(400);
   });
 
   it('a supervisor changes the deadline class, logged with old and new deadline', async () => {

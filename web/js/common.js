@@ -544,6 +544,18 @@ export async function initPage({ roles } = {}) {
 }
 
 /** Replace the page's content with a message (not found, no access). */
+/** Previous / next for a paged list ("第 2 / 5 页"); nothing when everything fits on one page. */
+export function pager({ page, pages, onPage }) {
+  if (pages <= 1) return null;
+  return el(
+    'nav',
+    { class: 'pager', 'aria-label': '翻页' },
+    el('button', { type: 'button', class: 'secondary', disabled: page <= 1, onclick: () => onPage(page - 1) }, '上一页'),
+    el('span', {}, `第 ${page} / ${pages} 页`),
+    el('button', { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => onPage(page + 1) }, '下一页'),
+  );
+}
+
 export function pageMessage(title, text, tone = 'error') {
   const content = $('#content') || $('main');
   const user = me();

@@ -251,11 +251,11 @@ async function start() {
     const dq = department ? `department=${encodeURIComponent(department)}` : '';
     const keep = new Set(selected());
     try {
-      const [{ items: overdue }, soon] = await Promise.all([
-        api.get(`/api/steps/overdue${dq ? `?${dq}` : ''}`),
+      const [{ items: overdue, total: overdueTotal }, soon] = await Promise.all([
+        api.get(`/api/steps/overdue?pageSize=100${dq ? `&${dq}` : ''}`),
         api.get(`/api/steps?light=yellow&pageSize=100${dq ? `&${dq}` : ''}`),
       ]);
-      render(overdueCard, el('h2', { id: 'overdue-heading' }, `逾期事项（${overdue.length}）`), overdue.length ? stepTable('overdue-table', overdue, { days: '逾期' }) : el('p', { class: 'muted' }, '目前没有逾期事项。'));
+      render(overdueCard, el('h2', { id: 'overdue-heading' }, `逾期事项（${overdueTotal}）`), overdue.length ? stepTable('overdue-table', overdue, { days: '逾期' }) : el('p', { class: 'muted' }, '目前没有逾期事项。'));
       render(soonCard, el('h2', { id: 'soon-heading' }, `即将到期（${soon.total}）`), soon.items.length ? stepTable('due-soon-table', soon.items, { days: '剩余' }) : el('p', { class: 'muted' }, '目前没有即将到期的事项。'));
       for (const c of $$('input[name="urge-step"]', content)) c.checked = keep.has(c.value);
       updateCount();

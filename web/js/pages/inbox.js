@@ -3,7 +3,7 @@
 // the leading group and administrators choose a department or see all.
 import {
   api, el, render, $, initPage, showApiError, fmtDeadline, lightBadge, stepStateBadge, workingDaysBadge, departmentName,
-  LIGHT_NAMES, DEPARTMENT_NAMES,
+  LIGHT_NAMES, DEPARTMENT_NAMES, pager,
 } from '../common.js';
 import { field } from '../forms.js';
 
@@ -138,15 +138,7 @@ function renderResults(node, r, { showDepartment, page, onPage }) {
         ),
       ),
     ),
-    pages > 1
-      ? el(
-        'nav',
-        { class: 'pager', 'aria-label': '翻页' },
-        el('button', { type: 'button', class: 'secondary', disabled: page <= 1, onclick: () => onPage(page - 1) }, '上一页'),
-        el('span', {}, `第 ${page} / ${pages} 页`),
-        el('button', { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => onPage(page + 1) }, '下一页'),
-      )
-      : null,
+    pager({ page, pages, onPage }),
   );
 }
 

@@ -2,11 +2,12 @@
 // deadline (most overdue first) with how far its escalation has gone, and the escalation and review notices.
 import {
   api, el, render, $, initPage, showApiError, fmtDeadline, lightBadge, stepStateBadge, departmentName, noticeItem,
-  DEPARTMENT_NAMES, ESCALATION_NAMES,
+  DEPARTMENT_NAMES, ESCALATION_NAMES, pager,
 } from '../common.js';
 import { field } from '../forms.js';
 
 const WATCHED = ['escalated', 'urged', 'extension_requested', 'submitted'];
+const PAGE_SIZE = 100;
 
 async function start() {
   const user = await initPage({ roles: ['supervisor', 'leader', 'admin'] });
@@ -25,15 +26,19 @@ async function start() {
     el('div', { class: 'grid-2' }, list, notices),
   );
 
+  let page = Math.max(1, Number(q.get('page')) || 1);
   const loadOverdue = async () => {
     const department = filter.querySelector('select').value;
-    history.replaceState(null, '', `${location.pathname}${department ? `?department=${encodeURIComponent(department)}` : ''}`);
+    const shown = new URLSearchParams();
+    if (department) shown.set('department', department);
+    if (page > 1) shown.set('page', String(page));
+    history.replaceState(null, '', `${location.pathname}${shown.size ? `?${shown}` : ''}`);
     list.setAttribute('aria-busy', 'true');
     try {
-      const { items } = await api.get(`/api/steps/overdue${department ? `?department=${encodeURIComponent(department)}` : ''}`);
+      const { items, total } = await api.get(`/api/steps/overdue?pageSize=${PAGE_SIZE}&page=${page}${department ? `&department=${encodeURIComponent(department)}` : ''}`);
       render(
         list,
-        el('h2', { id: 'overdue-heading' }, `逾期事项（${items.length}）`),
+        el('h2', { id: 'overdue-heading' }, `逾期事项（${total}）`),
         items.length === 0
           ? el('p', { class: 'muted' }, '目前没有逾期事项。')
           : el(
@@ -65,6 +70,7 @@ async function start() {
               ),
             ),
           ),
+        pager({ page, pages: Math.ceil(total / PAGE_SIZE), onPage: (p) => { page = p; loadOverdue(); } }),
       );
     } catch (err) {
       render(list, el('h2', { id: 'overdue-heading' }, '逾期事项'));
@@ -88,9 +94,11 @@ async function start() {
       showApiError(err);
     }
   };
-  filter.querySelector('select').addEventListener('change', loadOverdue);
+  // A new filter starts again at the first page.
+  filter.querySelector('select').addEventListener('change', () => { page = 1; loadOverdue(); });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    page = 1;
     loadOverdue();
   });
   await Promise.all([loadOverdue(), loadNotices()]);
