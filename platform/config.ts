@@ -63,6 +63,8 @@ export const configSchema = z.object({
     .optional(),
   /** Days a closed application's personal data is kept before the daily purge removes it (statistics stay). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
+  /** Workflows the worker keeps in memory between tasks (unset: sized from the heap, worker/create-worker.ts). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(10).max(1_000_000).optional(),
   /** Seed demo departments, users and data. Defaults to on with the embedded PostgreSQL, off otherwise. */
   DEMO_DATA: flag.optional(),
 });

@@ -3,6 +3,7 @@
  * seconds) and can be passed in prebuilt, which the tests do.
  */
 import path from 'node:path';
+import v8 from 'node:v8';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities';
@@ -26,6 +27,22 @@ export interface WorkerDeps {
   retentionDays?: number;
   /** Encrypts payloads (platform/payload-codec.ts); the same as the clients'. */
   dataConverter: WorkerOptions['dataConverter'];
+  /** Workflows kept in memory between tasks; default: defaultMaxCachedWorkflows(). */
+  maxCachedWorkflows?: number;
+}
+
+/** Memory one cached workflow takes, measured by bench/worker-memory.ts (about 240 KiB), with room to spare. */
+const CACHED_WORKFLOW_BYTES = 400 * 1024;
+
+/**
+ * The SDK sizes the cache for about 1.7 MB per workflow; ours take about 240 KiB. A season has thousands of open
+ * applications (two workflows each while a step is open), and when more of them need work at once than the cache
+ * holds, every task replays its workflow from history: bench/worker-memory.ts with 10,000 applications opened at
+ * 1.5 per second against a cache of 2,310, 13 per second within it. So the cache takes the heap minus 200 MB for the
+ * rest of the worker, at 400 KiB per workflow: about 9,900 on a 4 GB heap.
+ */
+export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
+  return Math.max(10, Math.floor(Math.max(heapLimitBytes - 200 * 1024 * 1024, 0) / CACHED_WORKFLOW_BYTES));
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -35,6 +52,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
     dataConverter: deps.dataConverter,
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
     activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey, retentionDays: deps.retentionDays }),
   });
 }

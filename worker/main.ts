@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     personalDataKey,
     retentionDays: config.RETENTION_DAYS,
     dataConverter: encryptedDataConverter(payloadKeys),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporalAddress }, 'worker running');
   try {

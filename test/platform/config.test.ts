@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, parseConfig, requireExternalServers } from '../../platform/config';
+import { defaultMaxCachedWorkflows } from '../../worker/create-worker';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -27,6 +28,17 @@ describe('configuration', () => {
       expect(text).toMatch(/TEMPORAL_ADDRESS: must be host:port/);
       expect(text).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
     }
+  });
+
+  it('sizes the worker cache from the heap unless told, and refuses a cache too small to work', () => {
+    expect(parseConfig({}).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(parseConfig({ WORKER_MAX_CACHED_WORKFLOWS: '20000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(20_000);
+    expect(() => parseConfig({ WORKER_MAX_CACHED_WORKFLOWS: '5' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    // 400 KiB per workflow after 200 MiB for the rest of the worker; never below the SDK's floor of 10.
+    const MiB = 1024 * 1024;
+    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBe(Math.floor((3896 * MiB) / (400 * 1024)));
+    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBeGreaterThan(9_000);
+    expect(defaultMaxCachedWorkflows(100 * MiB)).toBe(10);
   });
 
   it('requires external servers for the worker and API entry points', () => {
