@@ -144,6 +144,14 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
 
   const isFinal = () => FINAL_APPLICATION_STATES.includes(view.state);
 
+  // Recorded first, before any handler exists: the record is a local activity, so the read model can show the
+  // application before this workflow task completes; an act that arrives while a retried task is being run must
+  // still come after it (seq 1), as it did in the attempt the worker did not finish.
+  const submitted = record('submitted', SYSTEM_ACTOR, input.requestId ?? null, 'pre_review', { verifications: input.verifications }, {
+    title: `入学申请已受理（申请编号 ${appNo}）`,
+    body: '教育局将进行预审，请留意补正通知。',
+  });
+
   setHandler(getApplicationQuery, () => view);
 
   setHandler(
@@ -279,10 +287,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     return finish();
   };
 
-  await record('submitted', SYSTEM_ACTOR, input.requestId ?? null, 'pre_review', { verifications: input.verifications }, {
-    title: `入学申请已受理（申请编号 ${appNo}）`,
-    body: '教育局将进行预审，请留意补正通知。',
-  });
+  await submitted;
 
   // ---- Pre-review, with 补正 rounds ----
   await startStep('pre_review', 'education', '入学申请预审', 'pre_review');

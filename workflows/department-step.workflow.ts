@@ -106,6 +106,22 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
     if (event) await record(event);
   };
 
+  // The assignment goes into the lane before any handler exists. Its record is a local activity, so the read model
+  // can show the step before this workflow task completes; if the worker dies then, the retried task meets the
+  // officer's act in its first activation, and the act must still come after the assignment (seq 1), as it did.
+  const assigned = exclusive(async () => {
+    const schedule = await io.planStepSchedule({
+      from: assignedAt,
+      workingDays: machine.basis.workingDays,
+      escalationIntervalWorkingDays: interval,
+      rungs: ESCALATION_LADDER.length,
+    });
+    await record(machine.assign(input.createdBy, new Date(), input.requestId ?? null, schedule));
+    if (input.systemCompletion) {
+      await record(machine.apply({ type: 'complete', ...input.systemCompletion }, SYSTEM_ACTOR, new Date(), input.requestId ?? null));
+    }
+  });
+
   setHandler(getStepQuery, () => machine.view);
 
   /** One act, checked and applied in the lane; shared by the update (people) and the signal (parent workflows). */
@@ -158,18 +174,7 @@ export async function departmentStepWorkflow(input: StepInput): Promise<StepView
     });
   });
 
-  await exclusive(async () => {
-    const schedule = await io.planStepSchedule({
-      from: assignedAt,
-      workingDays: machine.basis.workingDays,
-      escalationIntervalWorkingDays: interval,
-      rungs: ESCALATION_LADDER.length,
-    });
-    await record(machine.assign(input.createdBy, new Date(), input.requestId ?? null, schedule));
-    if (input.systemCompletion) {
-      await record(machine.apply({ type: 'complete', ...input.systemCompletion }, SYSTEM_ACTOR, new Date(), input.requestId ?? null));
-    }
-  });
+  await assigned;
 
   // The clock: sleep until the next reminder or escalation rung, or until an act changes the picture.
   while (!machine.terminal) {
