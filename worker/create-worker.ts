@@ -31,15 +31,17 @@ export interface WorkerDeps {
   maxCachedWorkflows?: number;
 }
 
-/** Memory one cached workflow takes, measured by bench/worker-memory.ts (about 240 KiB), with room to spare. */
-const CACHED_WORKFLOW_BYTES = 400 * 1024;
+/**
+ * Memory to allow per cached workflow: bench/worker-memory.ts measured 240 KiB per open workflow with 2,000 open,
+ * and a full cache of 2,310 held about 340 KiB each (RSS 1,024 MiB); 600 KiB leaves room for longer-lived ones.
+ */
+const CACHED_WORKFLOW_BYTES = 600 * 1024;
 
 /**
- * The SDK sizes the cache for about 1.7 MB per workflow; ours take about 240 KiB. A season has thousands of open
- * applications (two workflows each while a step is open), and when more of them need work at once than the cache
- * holds, every task replays its workflow from history: bench/worker-memory.ts with 10,000 applications opened at
- * 1.5 per second against a cache of 2,310, 13 per second within it. So the cache takes the heap minus 200 MB for the
- * rest of the worker, at 400 KiB per workflow: about 9,900 on a 4 GB heap.
+ * The SDK sizes the cache for about 1.7 MB per workflow (2,310 on this machine's 4 GB heap). A season has thousands
+ * of open applications, and a workflow that has left the cache replays its whole history the next time it has work
+ * (for instance when the allocation round publishes every placement at once). So the cache takes the heap minus
+ * 200 MB for the rest of the worker, at 600 KiB per workflow: about 6,600 on a 4 GB heap.
  */
 export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
   return Math.max(10, Math.floor(Math.max(heapLimitBytes - 200 * 1024 * 1024, 0) / CACHED_WORKFLOW_BYTES));

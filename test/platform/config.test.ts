@@ -34,10 +34,10 @@ describe('configuration', () => {
     expect(parseConfig({}).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
     expect(parseConfig({ WORKER_MAX_CACHED_WORKFLOWS: '20000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(20_000);
     expect(() => parseConfig({ WORKER_MAX_CACHED_WORKFLOWS: '5' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
-    // 400 KiB per workflow after 200 MiB for the rest of the worker; never below the SDK's floor of 10.
+    // 600 KiB per workflow after 200 MiB for the rest of the worker; never below the SDK's floor of 10.
     const MiB = 1024 * 1024;
-    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBe(Math.floor((3896 * MiB) / (400 * 1024)));
-    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBeGreaterThan(9_000);
+    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBe(Math.floor((3896 * MiB) / (600 * 1024)));
+    expect(defaultMaxCachedWorkflows(4096 * MiB)).toBeGreaterThan(6_000);
     expect(defaultMaxCachedWorkflows(100 * MiB)).toBe(10);
   });
 
