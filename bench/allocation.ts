@@ -20,7 +20,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -32,6 +31,7 @@ import {
   type AllocationInput,
   type AllocationSchool,
 } from '../domain/allocation';
+import { machine, type Machine } from './machine';
 
 const ROOT = path.join(__dirname, '..');
 const DEFAULT_OUT = path.join(ROOT, 'bench', 'results', 'allocation.json');
@@ -62,7 +62,7 @@ export interface MemoryFigures {
 export interface AllocationBenchResult {
   benchmark: 'allocation';
   measuredAt: string;
-  machine: { nproc: number; cpu: string; node: string; platform: string; totalMemGiB: number };
+  machine: Machine;
   params: { applicants: number; schools: number; publicSchools: number; privateSchools: number; communities: number; distanceEntries: number; runs: number; seed: number };
   timeMs: {
     allocation: { median: number; runs: number[] };
@@ -261,13 +261,7 @@ export async function runAllocationBench(opts: AllocationBenchOptions = {}): Pro
   const result: AllocationBenchResult = {
     benchmark: 'allocation',
     measuredAt: new Date().toISOString(),
-    machine: {
-      nproc: os.availableParallelism(),
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      totalMemGiB: round(os.totalmem() / 2 ** 30),
-    },
+    machine: machine(),
     params: {
       applicants,
       schools: schoolCount,

@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +24,7 @@ import { encryptedDataConverter, newPayloadKeySpec } from '../platform/payload-c
 import { startEmbeddedPostgres } from '../platform/postgres-server';
 import { startTemporalDevServer } from '../platform/temporal-server';
 import { buildWorkflowBundle } from '../worker/create-worker';
+import { freePort } from '../test/support/ports';
 import type { ServiceProcessConfig } from './service-process';
 
 const ROOT = path.join(__dirname, '..');
@@ -56,17 +56,6 @@ export interface BenchEnv {
 }
 
 let current: Promise<BenchEnv> | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The shared environment, started on first use. */
 export function benchEnv(opts: BenchEnvOptions = {}): Promise<BenchEnv> {
@@ -423,17 +412,7 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | false | nul
   }
 }
 
-export function machine() {
-  return {
-    nproc: os.availableParallelism(),
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-  };
-}
-
-export type Machine = ReturnType<typeof machine>;
+export { machine, type Machine } from './machine';
 
 /**
  * Resolves waits on rows appearing in the read model with one query per tick for everything awaited, instead of a

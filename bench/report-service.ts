@@ -5,6 +5,7 @@
  */
 import type { EnrollBenchResult, VisibleBenchResult } from './enroll';
 import type { Distribution, Machine } from './env';
+import { machineLine } from './machine';
 import type { InboxBenchResult } from './inbox';
 import type { StormBenchResult } from './deadline-storm';
 import type { MemoryBenchResult } from './worker-memory';
@@ -19,7 +20,6 @@ type Stamped<T> = T & { commit?: string; loadAverage1m?: number };
 const num = (n: number | null | undefined, d = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
 const int = (n: number) => n.toLocaleString('en-US');
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a !== null && a !== undefined && b && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '–');
-const machineLine = (m: Machine) => `${m.nproc} CPU (${m.cpu}), ${m.totalMemGiB} GiB, node ${m.node}, ${m.platform}`;
 
 function table(r: Stamped<{ machine: Machine; measuredAt: string }>, columns: [string, string], rows: [string, string, string, string][]): string[] {
   const machine = machineLine(r.machine);

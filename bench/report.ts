@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AllocationBenchResult } from './allocation';
+import { machineLine } from './machine';
 import { SERVICE_RENDERERS, SERVICE_SECTION_TITLES } from './report-service';
 import { renderReportsBench } from './reports';
 
@@ -47,7 +48,7 @@ const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}Ã—` : 'â€
 export function renderAllocation(r: AllocationBenchResult & { commit?: string; loadAverage1m?: number }): RenderedBlock {
   const p = r.params;
   const m = r.machine;
-  const machine = `${m.nproc} CPU (${m.cpu}), ${m.totalMemGiB} GiB, node ${m.node}, ${m.platform}`;
+  const machine = machineLine(m);
   const date = r.measuredAt.slice(0, 10);
   const commit = r.commit ?? `${currentCommit()} (at report time)`;
   const row = (figure: string, value: string, baseline: string, rat: string) => `| ${figure} | ${value} | ${baseline} | ${rat} | ${machine} | ${date} | ${commit} |`;

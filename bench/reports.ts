@@ -24,7 +24,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +39,9 @@ import { LIGHTS, type Light } from '../domain/lights';
 import { lastEndedPeriod, reportIdOf, spanInstants, type ReportContent, type ReportPeriod } from '../domain/reports';
 import { computeDeadline, type WorkingDayCalendar } from '../domain/working-days';
 import { startEmbeddedPostgres } from '../platform/postgres-server';
+import { freePort } from '../test/support/ports';
 import { mulberry32 } from './allocation';
+import { machine, machineLine, type Machine } from './machine';
 
 const ROOT = path.join(__dirname, '..');
 const DAY = 86_400_000;
@@ -62,7 +63,7 @@ export interface ReportsBenchOptions {
 export interface ReportsBenchResult {
   benchmark: 'reports';
   measuredAt: string;
-  machine: { nproc: number; cpu: string; node: string; platform: string; totalMemGiB: number };
+  machine: Machine;
   params: { steps: number; auditRows: number; applications: number; problems: number; itemSteps: number; runs: number; seed: number; period: string };
   timeMs: {
     report: { median: number; runs: number[] };
@@ -475,17 +476,6 @@ export function compareWithBaseline(c: ReportContent, b: BaselineNumbers): { com
 // ---------------------------------------------------------------------------------------------------------------
 // The run
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -559,7 +549,7 @@ export async function runReportsBench(opts: ReportsBenchOptions = {}): Promise<R
     const result: ReportsBenchResult = {
       benchmark: 'reports',
       measuredAt: new Date().toISOString(),
-      machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}`, totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10 },
+      machine: machine(),
       params: { steps, auditRows: data.auditRows, applications: data.applications, problems: data.problems, itemSteps: data.itemSteps, runs, seed, period: span.label },
       timeMs: {
         report: { median: r1(median(reportRuns)), runs: reportRuns.map(r1) },
@@ -604,7 +594,7 @@ export async function runReportsBench(opts: ReportsBenchOptions = {}): Promise<R
 export function renderReportsBench(r: ReportsBenchResult & { commit?: string; loadAverage1m?: number }): { key: string; markdown: string } {
   const p = r.params;
   const m = r.machine;
-  const machine = `${m.nproc} CPU (${m.cpu}), ${m.totalMemGiB} GiB, node ${m.node}, ${m.platform}`;
+  const machine = machineLine(m);
   const date = r.measuredAt.slice(0, 10);
   const commit = r.commit ?? 'unknown';
   const t = r.timeMs;
