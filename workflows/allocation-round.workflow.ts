@@ -32,24 +32,24 @@ import { priorityGroupsZh } from '../domain/round-config';
 import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createAllocationRoundActivities } from '../activities/allocation-round';
 import type { createDepartmentStepActivities } from '../activities/department-step';
+import { DATABASE_RETRY } from './activity-options';
 
 type RoundActivities = ReturnType<typeof createAllocationRoundActivities>;
 type CalendarActivities = Pick<ReturnType<typeof createDepartmentStepActivities>, 'planStepSchedule'>;
 
 // A database or Temporal outage delays the round and never loses a result: every activity is idempotent and retried.
-const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
 /** Database work: freezing and allocating 50,000 children takes seconds. */
-const acts = proxyActivities<RoundActivities>({ startToCloseTimeout: '15 minutes', retry: RETRY });
+const acts = proxyActivities<RoundActivities>({ startToCloseTimeout: '15 minutes', retry: DATABASE_RETRY });
 
 /** Deliveries to applications, one round trip each: they heartbeat, so a stuck one is retried early. */
 const delivering = proxyActivities<Pick<RoundActivities, 'publishAllocationResults' | 'reallocateReleasedSeat'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: RETRY,
+  retry: DATABASE_RETRY,
 });
 
-const calendar = proxyActivities<CalendarActivities>({ startToCloseTimeout: '30 seconds', retry: RETRY });
+const calendar = proxyActivities<CalendarActivities>({ startToCloseTimeout: '30 seconds', retry: DATABASE_RETRY });
 
 const DEFAULT_PUBLISH_BATCH = 500;
 

@@ -47,21 +47,13 @@ import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createApplicationActivities } from '../activities/application';
 import type { createDepartmentStepActivities } from '../activities/department-step';
 import type { departmentStepWorkflow } from './department-step.workflow';
+import { DATABASE_ACTIVITY, LOCAL_DATABASE_ACTIVITY } from './activity-options';
 
 type Activities = ReturnType<typeof createApplicationActivities> & ReturnType<typeof createDepartmentStepActivities>;
 
-const acts = proxyActivities<Activities>({
-  // Database reads and writes: a database outage delays the application, never loses a record.
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
-/** The same, run locally (see department-step.workflow.ts): short database work without a round trip per record. */
-const localActs = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const localActs = proxyLocalActivities<Activities>(LOCAL_DATABASE_ACTIVITY);
 
 function refuse(type: 'forbidden' | 'invalid_state', message: string): never {
   throw ApplicationFailure.create({ type: `step_${type}`, message, nonRetryable: true });

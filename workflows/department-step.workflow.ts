@@ -24,34 +24,15 @@ import { workingDaysOf } from '../domain/deadline-classes';
 import { SYSTEM_ACTOR } from '../domain/roles';
 import { SA } from '../contracts/search-attributes';
 import type { createDepartmentStepActivities } from '../activities/department-step';
+import { DATABASE_ACTIVITY, LOCAL_DATABASE_ACTIVITY, WEBHOOK_ACTIVITY } from './activity-options';
 
 type Activities = ReturnType<typeof createDepartmentStepActivities>;
 
-const acts = proxyActivities<Activities>({
-  // Database writes and calendar lookups take milliseconds; a database outage must delay a record, never lose it,
-  // so retries are unlimited with capped backoff.
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
-/**
- * The same activities run locally: in the worker, inside the workflow task that asks for them, recorded as one marker
- * event instead of a scheduled, started and completed activity plus the workflow task that follows. These are short
- * database writes and calendar reads on the worker's own pool, where an activity task's round trip through the
- * server cost more than the work (bench/enroll.ts). Retries are as above; past the threshold the backoff becomes a
- * timer, so a database outage still delays a record without losing it.
- */
-const localActs = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const localActs = proxyLocalActivities<Activities>(LOCAL_DATABASE_ACTIVITY);
 
-const webhooks = proxyActivities<Activities>({
-  // A chat robot may be down for a while; keep trying for about a day, then give up (the in-app inbox has it).
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 60 },
-});
+const webhooks = proxyActivities<Activities>(WEBHOOK_ACTIVITY);
 
 /** A refusal from the state machine becomes a rejected update the API can map to 403 / 409 / 422. */
 function refusal(err: unknown): never {

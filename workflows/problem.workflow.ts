@@ -44,20 +44,13 @@ import { DEPARTMENTS, SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createDepartmentStepActivities } from '../activities/department-step';
 import type { createProblemActivities } from '../activities/problems';
 import type { departmentStepWorkflow } from './department-step.workflow';
+import { DATABASE_ACTIVITY, WEBHOOK_ACTIVITY } from './activity-options';
 
 type Activities = ReturnType<typeof createProblemActivities> & Pick<ReturnType<typeof createDepartmentStepActivities>, 'deliverWebhooks'>;
 
-const acts = proxyActivities<Activities>({
-  // Database writes take milliseconds; an outage must delay a record, never lose it: unlimited retries, capped backoff.
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 
-const webhooks = proxyActivities<Activities>({
-  // A chat robot may be down for a while; keep trying for about a day, then give up (the in-app inbox has it).
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 60 },
-});
+const webhooks = proxyActivities<Activities>(WEBHOOK_ACTIVITY);
 
 const DEPARTMENT_NAMES = new Map<string, string>(DEPARTMENTS.map((d) => [d.code, d.nameZh]));
 const nameOf = (code: string | null) => (code ? (DEPARTMENT_NAMES.get(code) ?? code) : '');
