@@ -18,25 +18,25 @@ export function materialFileId(content: Buffer): string {
   return crypto.createHash('sha256').update(content).digest('hex');
 }
 
+/** Stores the bytes unless already stored, and records `userId` as an owner, on a transaction's client. */
+async function storeOwned(client: pg.PoolClient, m: { content: Buffer; mediaType: MaterialMediaType; userId: string }): Promise<StoredMaterial> {
+  const fileId = materialFileId(m.content);
+  await client.query(
+    `INSERT INTO materials (file_id, media_type, size_bytes, content, uploaded_by) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (file_id) DO NOTHING`,
+    [fileId, m.mediaType, m.content.length, m.content, m.userId],
+  );
+  await client.query(`INSERT INTO material_owners (file_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fileId, m.userId]);
+  const r = await client.query<StoredMaterial>(`SELECT file_id AS "fileId", size_bytes AS size, media_type AS "mediaType" FROM materials WHERE file_id = $1`, [fileId]);
+  return r.rows[0]!;
+}
+
 /** Stores the bytes unless already stored, and records `userId` as an owner; the same call twice changes nothing. */
 export async function storeMaterial(
   pool: pg.Pool,
   m: { content: Buffer; mediaType: MaterialMediaType; userId: string },
 ): Promise<StoredMaterial> {
-  const fileId = materialFileId(m.content);
-  return inTransaction(pool, async (client) => {
-    await client.query(
-      `INSERT INTO materials (file_id, media_type, size_bytes, content, uploaded_by) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (file_id) DO NOTHING`,
-      [fileId, m.mediaType, m.content.length, m.content, m.userId],
-    );
-    await client.query(`INSERT INTO material_owners (file_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fileId, m.userId]);
-    const r = await client.query<StoredMaterial>(
-      `SELECT file_id AS "fileId", size_bytes AS size, media_type AS "mediaType" FROM materials WHERE file_id = $1`,
-      [fileId],
-    );
-    return r.rows[0]!;
-  });
+  return inTransaction(pool, (client) => storeOwned(client, m));
 }
 
 export interface MaterialContent extends StoredMaterial {
@@ -76,21 +76,14 @@ export async function storeStepEvidence(
   pool: pg.Pool,
   e: { stepId: string; departmentCode: string; fileName: string; content: Buffer; mediaType: MaterialMediaType; userId: string },
 ): Promise<StoredMaterial> {
-  const fileId = materialFileId(e.content);
   return inTransaction(pool, async (client) => {
-    await client.query(
-      `INSERT INTO materials (file_id, media_type, size_bytes, content, uploaded_by) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (file_id) DO NOTHING`,
-      [fileId, e.mediaType, e.content.length, e.content, e.userId],
-    );
-    await client.query(`INSERT INTO material_owners (file_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [fileId, e.userId]);
+    const stored = await storeOwned(client, e);
     await client.query(
       `INSERT INTO step_evidence_files (step_id, file_id, file_name, department_code, uploaded_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (step_id, file_id) DO NOTHING`,
-      [e.stepId, fileId, e.fileName, e.departmentCode, e.userId],
+      [e.stepId, stored.fileId, e.fileName, e.departmentCode, e.userId],
     );
-    const r = await client.query<StoredMaterial>(`SELECT file_id AS "fileId", size_bytes AS size, media_type AS "mediaType" FROM materials WHERE file_id = $1`, [fileId]);
-    return r.rows[0]!;
+    return stored;
   });
 }
 

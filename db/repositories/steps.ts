@@ -221,7 +221,6 @@ export async function listSteps(db: Db, f: StepFilters, now: Date): Promise<{ to
   return { total: total.rows[0]!.n, items: items.rows.map(isoDates) };
 }
 
-/** Running steps past their deadline, most overdue first. */
 /**
  * Overdue, unfinished steps (a department's, or all), most overdue first, one page at a time with the total: the
  * supervision office reads the first page and the count; a list of thousands is nobody's reading (bench/inbox.ts
