@@ -8,7 +8,8 @@
  * for another department's step evidence (api/routes/step-evidence.ts).
  */
 import { z } from 'zod';
-import { findMaterial, officerMayReadMaterial, storeMaterial, userOwnsMaterial } from '../../db/repositories/materials';
+import type { Request, Response } from 'express';
+import { findMaterial, officerMayReadMaterial, storeMaterial, userOwnsMaterial, type MaterialContent } from '../../db/repositories/materials';
 import { MATERIAL_MEDIA_TYPES, MAX_MATERIAL_BYTES, type MaterialMediaType } from '../../domain/application';
 import type { Role } from '../../domain/roles';
 import type { ApiDeps } from '../deps';
@@ -27,6 +28,40 @@ const TYPE_NAMES_ZH: Record<MaterialMediaType, string> = { 'application/pdf': 'P
 /** The accepted type the file's bytes say it is, if any. */
 export function sniffMaterialType(content: Buffer): MaterialMediaType | undefined {
   return MATERIAL_MEDIA_TYPES.find((t) => content.subarray(0, MAGIC[t].length).equals(MAGIC[t]));
+}
+
+/**
+ * The type of an uploaded file (a parent's material, an officer's evidence): the body must not be empty, and its
+ * first bytes must say the type its content-type declares, so a renamed .exe or an HTML page cannot be stored as a
+ * "PDF" and later served to a browser under that type.
+ */
+export function uploadedMaterialType(rawBody: Buffer | undefined, req: Request): MaterialMediaType {
+  if (!rawBody || rawBody.length === 0) {
+    throw new HttpError(400, 'empty_file', '文件为空，请重新上传 (the request body is empty)', [{ field: 'body', message: '文件为空，请重新上传' }]);
+  }
+  const declared = MATERIAL_MEDIA_TYPES.find((t) => req.is(t));
+  const actual = sniffMaterialType(rawBody);
+  if (!declared || actual !== declared) {
+    const message =
+      `文件内容与声明的类型（content-type：${req.headers['content-type']}）不符，` +
+      `${actual ? `实际为${TYPE_NAMES_ZH[actual]}文件` : '只能上传PDF、JPG或PNG格式的文件'} ` +
+      `(the file's content does not match its content-type "${req.headers['content-type']}"${actual ? `; it looks like ${actual}` : ''})`;
+    throw new HttpError(415, 'unsupported_media_type', message, [{ field: 'content-type', message }]);
+  }
+  return declared;
+}
+
+/** Answers with a stored file: inline, never sniffed, never in a shared cache. */
+export function sendMaterial(res: Response, m: MaterialContent): void {
+  res.status(200);
+  res.setHeader('content-type', m.mediaType);
+  res.setHeader('content-length', String(m.size));
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('content-disposition', 'inline');
+  // Personal documents: no shared caches; the id is the content hash, so it is a perfect ETag.
+  res.setHeader('cache-control', 'private, no-store');
+  res.setHeader('etag', `"${m.fileId}"`);
+  res.end(m.content);
 }
 
 const READERS: Role[] = ['applicant', 'officer', 'supervisor', 'admin'];
@@ -48,19 +83,8 @@ export function registerMaterialRoutes(routes: RouteTable, deps: Pick<ApiDeps, '
     response: storedMaterial,
     successStatus: 201,
     handler: async ({ rawBody, req, actor }) => {
-      if (!rawBody || rawBody.length === 0) {
-        throw new HttpError(400, 'empty_file', '文件为空，请重新上传 (the request body is empty)', [{ field: 'body', message: '文件为空，请重新上传' }]);
-      }
-      const declared = MATERIAL_MEDIA_TYPES.find((t) => req.is(t));
-      const actual = sniffMaterialType(rawBody);
-      if (!declared || actual !== declared) {
-        const message =
-          `文件内容与声明的类型（content-type：${req.headers['content-type']}）不符，` +
-          `${actual ? `实际为${TYPE_NAMES_ZH[actual]}文件` : '只能上传PDF、JPG或PNG格式的文件'} ` +
-          `(the file's content does not match its content-type "${req.headers['content-type']}"${actual ? `; it looks like ${actual}` : ''})`;
-        throw new HttpError(415, 'unsupported_media_type', message, [{ field: 'content-type', message }]);
-      }
-      return storeMaterial(deps.pool, { content: rawBody, mediaType: declared, userId: actor!.userId });
+      const mediaType = uploadedMaterialType(rawBody, req);
+      return storeMaterial(deps.pool, { content: rawBody!, mediaType, userId: actor!.userId });
     },
   });
 
@@ -83,15 +107,7 @@ export function registerMaterialRoutes(routes: RouteTable, deps: Pick<ApiDeps, '
       }
       const m = await findMaterial(deps.pool, params.fileId);
       if (!m) throw notFound(`material ${params.fileId}`);
-      res.status(200);
-      res.setHeader('content-type', m.mediaType);
-      res.setHeader('content-length', String(m.size));
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('content-disposition', 'inline');
-      // Personal documents: no shared caches; the id is the content hash, so it is a perfect ETag.
-      res.setHeader('cache-control', 'private, no-store');
-      res.setHeader('etag', `"${m.fileId}"`);
-      res.end(m.content);
+      sendMaterial(res, m);
       return undefined;
     },
   });

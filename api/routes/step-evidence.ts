@@ -11,16 +11,13 @@
 import { z } from 'zod';
 import { STEP_STATE_NAMES_ZH, WORKING_STATES, type StepState } from '../../contracts/department-step';
 import { isStepEvidence, listStepEvidence, findMaterial, storeStepEvidence } from '../../db/repositories/materials';
-import { findStep } from '../../db/repositories/steps';
 import { MATERIAL_MEDIA_TYPES, MAX_MATERIAL_BYTES } from '../../domain/application';
-import type { Actor, Role } from '../../domain/roles';
 import type { ApiDeps } from '../deps';
-import { HttpError, forbidden, notFound } from '../http/errors';
+import { HttpError, notFound } from '../http/errors';
 import type { RouteTable } from '../http/routes';
-import { sniffMaterialType } from './materials';
+import { sendMaterial, uploadedMaterialType } from './materials';
+import { OFFICE_ROLES, stepIdParams, visibleStep } from './steps';
 
-const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
-const stepIdParams = z.object({ stepId: z.string().min(1).max(200).regex(/^[\w:.-]+$/, '事项编号格式不正确 (not a step id)') });
 const fileIdSchema = z.string().regex(/^[0-9a-f]{64}$/, '文件编号格式不正确 (not a file id)');
 
 const fileName = z
@@ -30,16 +27,6 @@ const fileName = z
   .max(200, '文件名不能超过200个字符 (fileName over 200 characters)')
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   .refine((s) => !/[\\/\u0000-\u001f\u007f]/.test(s), '文件名不能包含斜杠或控制字符 (no slashes or control characters)');
-
-/** The step as this actor may see it: 404 if unknown, 403 for an officer of another department. */
-async function visibleStep(deps: Pick<ApiDeps, 'pool'>, actor: Actor, stepId: string) {
-  const step = await findStep(deps.pool, stepId, new Date());
-  if (!step) throw notFound(`step ${stepId}`);
-  if (actor.role === 'officer' && step.departmentCode !== actor.departmentCode) {
-    throw forbidden(`该事项属于其他部门，无权查看或上传证据 (step ${stepId} belongs to another department)`);
-  }
-  return step;
-}
 
 export function registerStepEvidenceRoutes(routes: RouteTable, deps: Pick<ApiDeps, 'pool'>): void {
   routes.add({
@@ -58,16 +45,8 @@ export function registerStepEvidenceRoutes(routes: RouteTable, deps: Pick<ApiDep
         const stateZh = STEP_STATE_NAMES_ZH[step.state as StepState] ?? step.state;
         throw new HttpError(409, 'invalid_state', `事项${stateZh}，不能再上传证据 (cannot attach evidence to a step that is ${step.state})`);
       }
-      if (!rawBody || rawBody.length === 0) {
-        throw new HttpError(400, 'empty_file', '文件为空，请重新上传 (the request body is empty)', [{ field: 'body', message: '文件为空，请重新上传' }]);
-      }
-      const declared = MATERIAL_MEDIA_TYPES.find((t) => req.is(t));
-      const actual = sniffMaterialType(rawBody);
-      if (!declared || actual !== declared) {
-        const message = `文件内容与声明的类型（content-type：${req.headers['content-type']}）不符，只能上传PDF、JPG或PNG格式的文件 (the file's content does not match its content-type)`;
-        throw new HttpError(415, 'unsupported_media_type', message, [{ field: 'content-type', message }]);
-      }
-      const stored = await storeStepEvidence(deps.pool, { stepId: step.stepId, departmentCode: step.departmentCode, fileName: query.fileName, content: rawBody, mediaType: declared, userId: actor!.userId });
+      const mediaType = uploadedMaterialType(rawBody, req);
+      const stored = await storeStepEvidence(deps.pool, { stepId: step.stepId, departmentCode: step.departmentCode, fileName: query.fileName, content: rawBody!, mediaType, userId: actor!.userId });
       return { ...stored, stepId: step.stepId, fileName: query.fileName, ref: `file:${stored.fileId}` };
     },
   });
@@ -96,13 +75,7 @@ export function registerStepEvidenceRoutes(routes: RouteTable, deps: Pick<ApiDep
       await visibleStep(deps, actor!, params.stepId);
       const m = (await isStepEvidence(deps.pool, params.stepId, params.fileId)) ? await findMaterial(deps.pool, params.fileId) : undefined;
       if (!m) throw notFound(`evidence file ${params.fileId} of step ${params.stepId}`);
-      res.status(200);
-      res.setHeader('content-type', m.mediaType);
-      res.setHeader('content-length', String(m.size));
-      res.setHeader('x-content-type-options', 'nosniff');
-      res.setHeader('content-disposition', 'inline');
-      res.setHeader('cache-control', 'private, no-store');
-      res.end(m.content);
+      sendMaterial(res, m);
       return undefined;
     },
   });

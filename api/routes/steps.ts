@@ -27,9 +27,9 @@ import type { RouteContext, RouteTable } from '../http/routes';
 import { mapWorkflowError } from '../http/temporal-errors';
 import type { ApiDeps } from '../deps';
 
-const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
+export const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
 
-const stepIdParams = z.object({ stepId: z.string().min(1).max(200).regex(/^[\w:.-]+$/, 'not a step id') });
+export const stepIdParams = z.object({ stepId: z.string().min(1).max(200).regex(/^[\w:.-]+$/, '事项编号格式不正确 (not a step id)') });
 const text = (max: number, required: string) => z.string().trim().min(1, required).max(max);
 const workingDays = z.number().int().min(1).max(MAX_WORKING_DAYS);
 const deadlineSpec = z.union([
@@ -57,11 +57,12 @@ async function ensureDepartment(deps: ApiDeps, code: string, field: string): Pro
 }
 
 /** The step as this actor may see it: 404 if unknown, 403 for an officer of another department. */
-async function visibleStep(deps: ApiDeps, actor: Actor, stepId: string) {
+/** The step as this actor may see it: 404 if unknown, 403 for an officer of another department. */
+export async function visibleStep(deps: Pick<ApiDeps, 'pool'>, actor: Actor, stepId: string) {
   const step = await findStep(deps.pool, stepId, new Date());
   if (!step) throw notFound(`step ${stepId}`);
   if (actor.role === 'officer' && step.departmentCode !== actor.departmentCode) {
-    throw forbidden(`step ${stepId} belongs to another department`);
+    throw forbidden(`该事项属于其他部门，无权查看或办理 (step ${stepId} belongs to another department)`);
   }
   return step;
 }
