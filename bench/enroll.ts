@@ -27,8 +27,8 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { checkInUpdate, makeApplicationStepId, makeApplicationWorkflowId, placementSignal, type Placement } from '../contracts/application';
-import { makeStepWorkflowId, stepActionUpdate, type StepActionRequest } from '../contracts/department-step';
+import { checkInUpdate, makeApplicationWorkflowId, placementSignal, type Placement } from '../contracts/application';
+import { stepActionUpdate, type StepActionRequest } from '../contracts/department-step';
 import { findPolicy, upsertPolicy } from '../db/repositories/applications';
 import { writeSchoolData } from '../db/repositories/schools';
 import { inTransaction } from '../db/pool';
@@ -398,7 +398,14 @@ async function countWork(client: Client, groups: string[][]): Promise<Work | nul
 
 async function serviceWork(client: Client, pool: pg.Pool, sample: number): Promise<Work | null> {
   const apps = await pool.query<{ no: string }>('SELECT application_number AS no FROM applications WHERE district = $1 ORDER BY application_number LIMIT $2', [DISTRICT, sample]);
-  return countWork(client, apps.rows.map(({ no }) => [makeApplicationWorkflowId(no), ...['pre_review', ...VERIFY].map((p) => makeStepWorkflowId(makeApplicationStepId(no, p)))]));
+  // An application's workflows: its own, and each step's where the steps run in workflows of their own (the read
+  // model names the workflow of every step; applications that host their steps name their own).
+  const groups: string[][] = [];
+  for (const { no } of apps.rows) {
+    const steps = await pool.query<{ id: string }>(`SELECT DISTINCT workflow_id AS id FROM steps WHERE subject_type = 'application' AND subject_id = $1`, [no]);
+    groups.push([...new Set([makeApplicationWorkflowId(no), ...steps.rows.map((r) => r.id)])]);
+  }
+  return countWork(client, groups);
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -203,7 +203,7 @@ export function renderMemory(r: Stamped<MemoryBenchResult>): RenderedServiceBloc
   const markdown = [
     `### ${int(r.params.applications)} open applications`,
     '',
-    `${r.servers}. A fresh worker process; ${int(r.params.applications)} applications submitted through the API and left open in pre-review (each: its workflow and its pre-review step's workflow); RSS of the worker process from /proc every 500 ms until ${r.params.settleSeconds} s after the last one was open. Baseline: a fresh bare worker with the same number of open bare workflows (bench/workflows). Worker cache (maxCachedWorkflows): ${s.cache ?? '–'} — beyond it, workflows leave the worker's memory and are replayed when they next have work.`,
+    `${r.servers}. A fresh worker process; ${int(r.params.applications)} applications submitted through the API by ${int(r.params.concurrency)} clients, each waiting until its application is open before the next, and left open in pre-review (${int(s.openWorkflows)} open workflows); RSS of the worker process from /proc every 500 ms until ${r.params.settleSeconds} s after the last one was open. Baseline: a fresh bare worker with the same number of open bare workflows (bench/workflows). Worker cache (maxCachedWorkflows): ${s.cache ?? '–'} — beyond it, workflows leave the worker's memory and are replayed when they next have work.`,
     '',
     ...table(r, ['service worker', 'bare worker'], rows),
     '',

@@ -106,6 +106,11 @@ export type StepAction =
 export type StepActionType = StepAction['type'];
 
 export interface StepActionRequest {
+  /**
+   * The step acted on. Required by a workflow that hosts several steps (an application hosts its departments'
+   * steps); a step workflow of its own ignores it. The API always sends it.
+   */
+  stepId?: string;
   action: StepAction;
   actor: Actor;
   requestId: string;
@@ -146,8 +151,10 @@ export interface StepView {
 export const stepActionUpdate = defineUpdate<StepActionResult, [StepActionRequest]>('stepAction');
 /** Acts by a parent workflow (pause while the applicant supplements, resume): checked like an update, never rejected loudly. */
 export const systemActSignal = defineSignal<[StepActionRequest]>('systemAct');
-export const calendarChangedSignal = defineSignal<[{ reason: string }]>('calendarChanged');
+/** stepId: which hosted step (an application's); absent or ignored in a step's own workflow. */
+export const calendarChangedSignal = defineSignal<[{ reason: string; stepId?: string }]>('calendarChanged');
 export const cancelStepSignal = defineSignal<[{ reason: string; actor: Actor }]>('cancelStep');
-export const getStepQuery = defineQuery<StepView>('getStep');
+/** The argument names the step in a workflow that hosts several; a step's own workflow ignores it. */
+export const getStepQuery = defineQuery<StepView, [stepId?: string]>('getStep');
 
 export const makeStepWorkflowId = (stepId: string): string => `step-${stepId}`;

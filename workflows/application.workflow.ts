@@ -4,9 +4,10 @@
  * confirmations complete at once, the rest go to the departments' officers), eligibility and points, the pool,
  * placement by the allocation round, and check-in. The parent may withdraw until enrolled.
  *
- * Every department's part is a department step workflow (a child), so each has its own working-day deadline,
- * reminders, escalation and audit trail. The history carries no personal data: activities read the form from
- * PostgreSQL by application number.
+ * Every department's part is a department step with its own working-day deadline, reminders, escalation and audit
+ * trail. Since `application-hosted-steps` the steps run inside this workflow (hosted-step.ts) and officers' acts
+ * arrive here as step updates naming the step; applications started before that have a child workflow per step and
+ * keep it. The history carries no personal data: activities read the form from PostgreSQL by application number.
  */
 import {
   ApplicationFailure,
@@ -42,11 +43,22 @@ import {
   type VerifyingDepartment,
 } from '../contracts/application';
 import { seatReleasedSignal, type ReleaseCause } from '../contracts/allocation-round';
-import { cancelStepSignal, makeStepWorkflowId, systemActSignal, type StepInput, type StepView } from '../contracts/department-step';
+import {
+  calendarChangedSignal,
+  cancelStepSignal,
+  getStepQuery,
+  makeStepWorkflowId,
+  stepActionUpdate,
+  systemActSignal,
+  type StepActionRequest,
+  type StepInput,
+  type StepView,
+} from '../contracts/department-step';
 import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import type { createApplicationActivities } from '../activities/application';
 import type { createDepartmentStepActivities } from '../activities/department-step';
 import type { departmentStepWorkflow } from './department-step.workflow';
+import { hostStep, type HostedStep } from './hosted-step';
 import { DATABASE_ACTIVITY, LOCAL_DATABASE_ACTIVITY } from './activity-options';
 
 type Activities = ReturnType<typeof createApplicationActivities> & ReturnType<typeof createDepartmentStepActivities>;
@@ -63,8 +75,11 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   const appNo = input.applicationNumber;
   // Applications started before local activities keep running their recorded activities (ARCHITECTURE.md, patches).
   const io = patched('application-local-activities') ? localActs : acts;
+  // One workflow per application instead of five: the departments' steps run in here (see the file comment).
+  const hostsSteps = patched('application-hosted-steps');
   const view: ApplicationView = { applicationNumber: appNo, state: 'pre_review', supplement: null, stepIds: {}, eligible: null, pointsTotal: null, placement: null, seq: 0 };
   const children = new Map<string, ChildWorkflowHandle<typeof departmentStepWorkflow>>();
+  const hosted = new Map<string, HostedStep>(); // by part, for hostsSteps
   const results = new Map<string, StepView>();
   // What handlers hand to the main flow (one object, so the flow reads what a handler set since it last looked).
   const inbox: {
@@ -105,24 +120,31 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   const startStep = async (part: string, departmentCode: string, titleZh: string, kind: string, extra: Partial<StepInput> = {}) => {
     const stepId = makeApplicationStepId(appNo, part);
     view.stepIds[part] = stepId;
+    const stepInput: StepInput = {
+      stepId,
+      departmentCode,
+      title: `${titleZh}（申请编号 ${appNo}）`,
+      kind,
+      subject: { type: 'application', id: appNo, label: appNo },
+      deadline: { class: 'ordinary' },
+      requiresReview: false,
+      createdBy: SYSTEM_ACTOR,
+      parentWorkflowId: workflowInfo().workflowId,
+      ...extra,
+    };
+    if (hostsSteps) {
+      const step = hostStep(stepInput, { workflowId: workflowInfo().workflowId, local: true, searchAttributes: false });
+      hosted.set(part, step);
+      void step.stopped.then(() => step.drained()).then(() => {
+        results.set(part, step.view);
+      });
+      return;
+    }
     const handle = await startChild('departmentStepWorkflow', {
       workflowId: makeStepWorkflowId(stepId),
       // The step keeps its own audit trail and deadline even if this workflow were terminated.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [
-        {
-          stepId,
-          departmentCode,
-          title: `${titleZh}（申请编号 ${appNo}）`,
-          kind,
-          subject: { type: 'application', id: appNo, label: appNo },
-          deadline: { class: 'ordinary' },
-          requiresReview: false,
-          createdBy: SYSTEM_ACTOR,
-          parentWorkflowId: workflowInfo().workflowId,
-          ...extra,
-        } satisfies StepInput,
-      ],
+      args: [stepInput],
     });
     children.set(part, handle as ChildWorkflowHandle<typeof departmentStepWorkflow>);
     void handle.result().then(
@@ -131,7 +153,20 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       },
       () => undefined,
     );
-    return handle;
+  };
+
+  /** A step's own act from this workflow (pause / resume for 补正): hosted, or a signal to the step's workflow. */
+  const actOnStep = async (part: string, req: StepActionRequest) => {
+    const step = hosted.get(part);
+    const child = children.get(part);
+    if (step) step.systemAct(req);
+    else if (child) await getExternalWorkflowHandle(child.workflowId).signal(systemActSignal, req);
+  };
+  const cancelStep = async (part: string, reason: string, actor: Actor) => {
+    const step = hosted.get(part);
+    const child = children.get(part);
+    if (step) step.cancel(reason, actor);
+    else if (child) await getExternalWorkflowHandle(child.workflowId).signal(cancelStepSignal, { reason, actor });
   };
 
   const isFinal = () => FINAL_APPLICATION_STATES.includes(view.state);
@@ -146,13 +181,23 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
 
   setHandler(getApplicationQuery, () => view);
 
+  // Officers' acts on the hosted steps: each names its step; the step checks who may do what, as in its own workflow.
+  const stepById = (stepId: string | undefined): HostedStep => {
+    for (const [part, step] of hosted) if (view.stepIds[part] === stepId) return step;
+    return refuse('invalid_state', `step ${stepId ?? '(none named)'} is not a step of application ${appNo}`);
+  };
+  setHandler(getStepQuery, (stepId?: string) => stepById(stepId).view);
+  setHandler(stepActionUpdate, (req) => stepById(req.stepId).perform(req), { validator: (req) => stepById(req.stepId).check(req) });
+  setHandler(calendarChangedSignal, ({ reason, stepId }) => {
+    for (const [part, step] of hosted) if (stepId === undefined || view.stepIds[part] === stepId) step.calendarChanged(reason);
+  });
+
   setHandler(
     requestSupplementUpdate,
     async (req) => {
       const deadline = await io.planStepSchedule({ from: new Date().toISOString(), workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 });
       view.supplement = { items: req.items, deadlineAt: deadline.deadlineAt, requestedBy: req.actor.displayName };
-      const pre = children.get('pre_review');
-      if (pre) await getExternalWorkflowHandle(pre.workflowId).signal(systemActSignal, { action: { type: 'pause', reason: `等待申请人补正：${req.items.join('；')}` }, actor: req.actor, requestId: req.requestId });
+      if (view.stepIds.pre_review) await actOnStep('pre_review', { action: { type: 'pause', reason: `等待申请人补正：${req.items.join('；')}` }, actor: req.actor, requestId: req.requestId });
       await record('supplement_requested', req.actor, req.requestId, 'awaiting_supplement', { items: req.items, deadlineAt: deadline.deadlineAt }, {
         title: `请补正材料（申请编号 ${appNo}）`,
         body: `需补正：${req.items.join('；')}。请在 ${deadline.lastDay} 前补正，逾期申请失效。`,
@@ -264,6 +309,9 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   };
 
   const finish = async (): Promise<ApplicationView> => {
+    // Hosted steps end with the application: any still open is cancelled, and each records all it has queued.
+    for (const part of hosted.keys()) if (!results.has(part)) await cancelStep(part, `申请已结束（${APPLICATION_STATE_NAMES_ZH[view.state]}），本环节不再办理`, SYSTEM_ACTOR);
+    await Promise.all([...hosted.values()].map((step) => step.stopped.then(() => step.drained())));
     await condition(allHandlersFinished);
     await lane;
     return view;
@@ -271,8 +319,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
 
   const withdraw = async (): Promise<ApplicationView> => {
     const w = inbox.withdrawal!;
-    for (const [part, child] of children) {
-      if (!results.has(part)) await getExternalWorkflowHandle(child.workflowId).signal(cancelStepSignal, { reason: '申请人撤回申请', actor: w.actor });
+    for (const part of [...children.keys(), ...hosted.keys()]) {
+      if (!results.has(part)) await cancelStep(part, '申请人撤回申请', w.actor);
     }
     await record('withdrawn', w.actor, w.requestId, 'withdrawn', { reason: w.reason }, { title: `申请已撤回（${appNo}）`, body: w.reason || '您已撤回入学申请。' }, null);
     await releaseSeatInRound('withdrawn');
@@ -290,16 +338,15 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     const deadlineMs = Date.parse(view.supplement!.deadlineAt) - Date.now();
     const s = await waitOr(() => inbox.supplied !== null, Math.max(deadlineMs, 1));
     if (s === false) return withdraw();
-    const pre = children.get('pre_review')!;
     if (s === 'timeout') {
-      await getExternalWorkflowHandle(pre.workflowId).signal(cancelStepSignal, { reason: '申请人逾期未补正', actor: SYSTEM_ACTOR });
+      await cancelStep('pre_review', '申请人逾期未补正', SYSTEM_ACTOR);
       await record('lapsed', SYSTEM_ACTOR, null, 'lapsed', { deadlineAt: view.supplement!.deadlineAt }, { title: `申请已失效（${appNo}）`, body: '未在规定期限内补正材料，本次申请失效。如需入学请重新申请。' }, null);
       return finish();
     }
     const sup = inbox.supplied!;
     await io.attachSupplement({ applicationNumber: appNo, materials: sup.materials, note: sup.note, key: sup.requestId });
     view.supplement = null;
-    await getExternalWorkflowHandle(pre.workflowId).signal(systemActSignal, { action: { type: 'resume', note: '申请人已补正' }, actor: SYSTEM_ACTOR, requestId: sup.requestId });
+    await actOnStep('pre_review', { action: { type: 'resume', note: '申请人已补正' }, actor: SYSTEM_ACTOR, requestId: sup.requestId });
     await record('supplemented', sup.actor, sup.requestId, 'pre_review', { materials: sup.materials, note: sup.note });
     inbox.supplied = null;
   }
@@ -343,19 +390,22 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
 
   // ---- Placement and check-in (a no-show ends the application; the round moves the waitlist) ----
   let aidRecorded = !input.needyFamily;
+  const recordAid = async () => {
+    const aid = results.get('aid')!;
+    const granted = aid.state === 'done' && aid.outcome === 'confirmed';
+    const amount = typeof aid.facts.amount === 'number' ? aid.facts.amount : 0;
+    await io.saveAidDecision({ applicationNumber: appNo, granted, amount, findings: aid.findings ?? '' });
+    await record('aid_decided', SYSTEM_ACTOR, null, view.state, { granted, amount }, {
+      title: `学生资助审核结果（${appNo}）`,
+      body: granted ? `经财政部门审核，给予资助 ${amount} 元/年。` : `经财政部门审核，暂不予资助：${aid.findings ?? ''}`,
+    });
+  };
   for (;;) {
     const placed = await waitOr(() => inbox.placement !== null || (view.state === 'placed' && inbox.checkIn !== null) || (!aidRecorded && results.has('aid')));
     if (placed === false) return withdraw();
     if (!aidRecorded && results.has('aid')) {
       aidRecorded = true;
-      const aid = results.get('aid')!;
-      const granted = aid.state === 'done' && aid.outcome === 'confirmed';
-      const amount = typeof aid.facts.amount === 'number' ? aid.facts.amount : 0;
-      await io.saveAidDecision({ applicationNumber: appNo, granted, amount, findings: aid.findings ?? '' });
-      await record('aid_decided', SYSTEM_ACTOR, null, view.state, { granted, amount }, {
-        title: `学生资助审核结果（${appNo}）`,
-        body: granted ? `经财政部门审核，给予资助 ${amount} 元/年。` : `经财政部门审核，暂不予资助：${aid.findings ?? ''}`,
-      });
+      await recordAid();
       continue;
     }
     if (inbox.placement) {
@@ -370,6 +420,12 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     const c = inbox.checkIn!;
     if (c.result === 'checked_in') {
       await record('enrolled', c.actor, c.requestId, 'enrolled', { schoolId: view.placement!.schoolId }, { title: `已报到入学（${appNo}）`, body: `${view.placement!.schoolNameZh}已确认报到。` }, null);
+      // Aid is for enrolled children: a hosted aid step still open is waited for, not cancelled with the application.
+      if (hostsSteps && !aidRecorded) {
+        await condition(() => results.has('aid'));
+        aidRecorded = true;
+        await recordAid();
+      }
     } else {
       await record('no_show', c.actor, c.requestId, 'no_show', { schoolId: view.placement!.schoolId }, { title: `未报到（${appNo}）`, body: '逾期未到校报到，学位已释放。' }, null);
       await releaseSeatInRound('no_show');

@@ -60,7 +60,7 @@ export function registerCalendarRoutes(routes: RouteTable, deps: ApiDeps): void 
         const steps = await openStepsTouchingYears(deps.pool, [params.year]);
         const reason = `${params.year}年工作日安排更新：${body.notice}`;
         for (const s of steps) {
-          await deps.temporal.workflow.getHandle(s.workflowId).signal(calendarChangedSignal, { reason }).catch(() => undefined);
+          await deps.temporal.workflow.getHandle(s.workflowId).signal(calendarChangedSignal, { reason, stepId: s.stepId }).catch(() => undefined);
           stepsSignalled++;
         }
       }

@@ -151,7 +151,7 @@ async function visibleItem(deps: ApiDeps, actor: Actor, itemId: string): Promise
 
 async function act(deps: ApiDeps, workflowId: string, stepId: string, action: StepAction, actor: Actor, requestId: string, updateId: string): Promise<StepActionResult> {
   try {
-    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(stepActionUpdate, { args: [{ action, actor, requestId }], updateId });
+    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(stepActionUpdate, { args: [{ stepId, action, actor, requestId }], updateId });
   } catch (err) {
     throw mapWorkflowError(err, `step ${stepId}`, true);
   }

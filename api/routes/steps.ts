@@ -307,7 +307,7 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
         if (action.type === 'reassign') await ensureDepartment(deps, action.departmentCode, 'body.departmentCode');
         try {
           return await deps.temporal.workflow.getHandle(step.workflowId).executeUpdate(stepActionUpdate, {
-            args: [{ action, actor: actor!, requestId: ctx.requestId }],
+            args: [{ stepId: params.stepId, action, actor: actor!, requestId: ctx.requestId }],
             updateId: `${act.path}:${idempotencyKey(ctx)}`,
           });
         } catch (err) {
@@ -324,9 +324,11 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
     tag: 'steps',
     auth: ['supervisor', 'admin'],
     params: stepIdParams,
-    handler: async ({ params }) => {
+    handler: async ({ params, actor }) => {
+      // The step may live in its own workflow or in the application hosting it: the read model knows which.
+      const step = await visibleStep(deps, actor!, params.stepId);
       try {
-        return await deps.temporal.workflow.getHandle(makeStepWorkflowId(params.stepId)).query(getStepQuery);
+        return await deps.temporal.workflow.getHandle(step.workflowId).query(getStepQuery, params.stepId);
       } catch (err) {
         throw mapWorkflowError(err, `step ${params.stepId}`);
       }

@@ -275,9 +275,10 @@ async function checkStepNotifications(stepId: string, assignedSeq: number | unde
 
 /** The read model's row against the workflow's own query: same state, same sequence number. */
 async function checkStepAgainstWorkflow(stepId: string, f: Findings): Promise<void> {
-  const row = (await db!.query<{ state: string; last_seq: number }>('SELECT state, last_seq FROM steps WHERE step_id = $1', [stepId])).rows[0];
+  const row = (await db!.query<{ state: string; last_seq: number; workflow_id: string }>('SELECT state, last_seq, workflow_id FROM steps WHERE step_id = $1', [stepId])).rows[0];
   if (!row) return; // reported as lost by the caller
-  const view = await api!.temporal.workflow.getHandle(makeStepWorkflowId(stepId)).query(getStepQuery);
+  // The step's workflow: its own (a standalone step) or the application hosting it.
+  const view = await api!.temporal.workflow.getHandle(row.workflow_id).query(getStepQuery, stepId);
   if (view.state !== row.state || view.seq !== row.last_seq) {
     f.mismatched.push(`${stepId}: steps row ${row.state}/${row.last_seq}, workflow ${view.state}/${view.seq}`);
   }
