@@ -184,7 +184,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   // Officers' acts on the hosted steps: each names its step; the step checks who may do what, as in its own workflow.
   const stepById = (stepId: string | undefined): HostedStep => {
     for (const [part, step] of hosted) if (view.stepIds[part] === stepId) return step;
-    return refuse('invalid_state', `step ${stepId ?? '(none named)'} is not a step of application ${appNo}`);
+    // Also the answer, for a moment, to an act that reaches a retried workflow task before it has hosted the step again.
+    return refuse('invalid_state', `该环节当前不在本申请中办理，请刷新后重试 (step ${stepId ?? '(none named)'} is not a step of application ${appNo})`);
   };
   setHandler(getStepQuery, (stepId?: string) => stepById(stepId).view);
   setHandler(stepActionUpdate, (req) => stepById(req.stepId).perform(req), { validator: (req) => stepById(req.stepId).check(req) });
