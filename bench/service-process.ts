@@ -8,7 +8,8 @@
  * - worker: createWorker (worker/create-worker.ts, the service's own options) on a prebuilt bundle; prints "READY".
  *   With a time scale, the parent may move its origin over IPC ({ type: 'timeScale', origin, factor }) before it
  *   creates the steps it measures (deadline-storm), and gets { type: 'timeScale-ok' } back.
- * - bare-worker: a worker with the bench-only bare workflows (bench/workflows) and no activities.
+ * - bare-worker: a worker with the bench-only bare workflows (bench/workflows) and no activities, and the service
+ *   worker's cache size: workflows held in memory are what its RSS grows with, so both hold as many.
  * SIGTERM: stop polling, let running tasks finish, exit 0.
  */
 import fs from 'node:fs';
@@ -22,7 +23,7 @@ import { CalendarSource } from '../db/calendar-source';
 import { createPool } from '../db/pool';
 import { createLogger } from '../platform/logger';
 import { encryptedDataConverter } from '../platform/payload-codec';
-import { createWorker } from '../worker/create-worker';
+import { createWorker, defaultMaxCachedWorkflows } from '../worker/create-worker';
 import type { TimeScale } from '../activities/time-scale';
 
 export interface ServiceProcessConfig {
@@ -82,7 +83,14 @@ async function main(): Promise<void> {
   let worker: Worker;
   let pool: ReturnType<typeof createPool> | undefined;
   if (cfg.role === 'bare-worker') {
-    worker = await Worker.create({ connection, namespace: 'default', taskQueue: cfg.taskQueue, workflowBundle: { codePath: cfg.bundlePath! }, dataConverter });
+    worker = await Worker.create({
+      connection,
+      namespace: 'default',
+      taskQueue: cfg.taskQueue,
+      workflowBundle: { codePath: cfg.bundlePath! },
+      dataConverter,
+      maxCachedWorkflows: defaultMaxCachedWorkflows(),
+    });
   } else {
     pool = createPool(cfg.databaseUrl, cfg.poolSize ?? 10);
     // Mutable on purpose: the activities read origin and factor on every call.
