@@ -198,12 +198,13 @@ export function renderMemory(r: Stamped<MemoryBenchResult>): RenderedServiceBloc
     ['growth, peak − idle (MiB)', num(s.peakMiB - s.idleMiB), num(b.peakMiB - b.idleMiB), ratio(s.peakMiB - s.idleMiB, b.peakMiB - b.idleMiB)],
     ['growth per open application (KiB)', num(s.perApplicationKiB), num(b.perApplicationKiB), ratio(s.perApplicationKiB, b.perApplicationKiB)],
     ['open workflows', int(s.openWorkflows), int(b.openWorkflows), ratio(s.openWorkflows, b.openWorkflows)],
+    ['worker cache: workflows kept in memory at most', s.cache === null ? '–' : int(s.cache), b.cache === null ? '–' : int(b.cache), ratio(s.cache, b.cache)],
     ['opening them (s)', num(s.seconds), num(b.seconds), ratio(s.seconds, b.seconds)],
   ];
   const markdown = [
     `### ${int(r.params.applications)} open applications`,
     '',
-    `${r.servers}. A fresh worker process; ${int(r.params.applications)} applications submitted through the API by ${int(r.params.concurrency)} clients, each waiting until its application is open before the next, and left open in pre-review (${int(s.openWorkflows)} open workflows); RSS of the worker process from /proc every 500 ms until ${r.params.settleSeconds} s after the last one was open. Baseline: a fresh bare worker with the same number of open bare workflows (bench/workflows). Worker cache (maxCachedWorkflows): ${s.cache ?? '–'} — beyond it, workflows leave the worker's memory and are replayed when they next have work.`,
+    `${r.servers}. A fresh worker process; ${int(r.params.applications)} applications submitted through the API by ${int(r.params.concurrency)} clients, each waiting until its application is open before the next, and left open in pre-review (${int(s.openWorkflows)} open workflows); RSS of the worker process from /proc every 500 ms until ${r.params.settleSeconds} s after the last one was open. Baseline: a fresh bare worker with the same number of open bare workflows (bench/workflows) and the same cache size. Worker cache (maxCachedWorkflows): ${s.cache ?? '–'} — beyond it, workflows leave the worker's memory and are replayed when they next have work.`,
     '',
     ...table(r, ['service worker', 'bare worker'], rows),
     '',
