@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { upsertPolicy } from '../../db/repositories/applications';
 import { DEMO_POINTS_RULES } from '../../domain/points';
 import { applicationForm } from '../support/application-fixtures';
+import { applicationStep } from '../support/applications';
 import { startHarness, type Api, type Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
 
@@ -32,11 +33,7 @@ async function upload(admin: Api, kind: string, csv: string) {
   expect({ kind, status: res.status, body: res.status === 201 ? null : await res.text() }).toEqual({ kind, status: 201, body: null });
 }
 
-async function stepOf(officer: Api, appNo: string, part: string) {
-  const stepId = `${appNo}.${part}`;
-  await waitFor(async () => (await officer.get(`/api/steps/${stepId}`)).status === 200, { what: `step ${stepId}` });
-  return stepId;
-}
+const stepOf = applicationStep;
 
 async function stateOf(api: Api, appNo: string, state: string) {
   return waitFor(

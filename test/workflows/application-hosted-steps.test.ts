@@ -8,8 +8,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { makeApplicationWorkflowId, placementSignal } from '../../contracts/application';
 import { getStepQuery, makeStepWorkflowId, stepActionUpdate, type StepActionRequest } from '../../contracts/department-step';
 import type { Actor } from '../../domain/roles';
-import { startHarness, type Api, type Harness } from '../support/harness';
-import { applicationForm, type FormOptions } from '../support/application-fixtures';
+import { startHarness, type Harness } from '../support/harness';
+import { ELIGIBLE_FACTS, applicationStep, submitApplication } from '../support/applications';
 import { waitFor } from '../support/wait';
 
 let h: Harness;
@@ -18,17 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-async function submit(parent: Api, opts: FormOptions = {}) {
-  const r = await parent.post('/api/applications', applicationForm(opts));
-  expect(r.status).toBe(201);
-  return r.body.applicationNumber as string;
-}
-
-async function stepOf(officer: Api, appNo: string, part: string) {
-  const stepId = `${appNo}.${part}`;
-  await waitFor(async () => (await officer.get(`/api/steps/${stepId}`)).status === 200, { what: `step ${stepId}` });
-  return stepId;
-}
+const submit = submitApplication;
+const stepOf = applicationStep;
 
 async function complete(dept: string, appNo: string, part: string, facts: Record<string, unknown> = {}, outcome = 'confirmed') {
   const officer = await h.as(dept);
@@ -37,11 +28,7 @@ async function complete(dept: string, appNo: string, part: string, facts: Record
   expect(r.status).toBe(200);
 }
 
-const FACTS = {
-  police: { valid: true, months: 40 },
-  hrss: { employed: true, insuranceMonths: 36 },
-  housing: { rentalRegistered: true, communityResidenceProof: true },
-};
+const FACTS = ELIGIBLE_FACTS;
 
 async function throughVerification(appNo: string, facts: Record<string, Record<string, unknown>> = FACTS) {
   await complete('edu', appNo, 'pre_review');

@@ -3,7 +3,8 @@
  * verification, eligibility under both regimes, points, aid, withdrawal, and who may see what.
  */
 import { startHarness, type Api, type Harness } from '../support/harness';
-import { applicationForm, type FormOptions } from '../support/application-fixtures';
+import { applicationForm } from '../support/application-fixtures';
+import { ELIGIBLE_FACTS, applicationStep, submitApplication } from '../support/applications';
 import { waitFor } from '../support/wait';
 import { findFullIdNumbers } from '../../domain/personal-data';
 import { documentPng, uploadAsParent } from '../support/web';
@@ -14,18 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-async function submit(parent: Api, opts: FormOptions = {}) {
-  const r = await parent.post('/api/applications', applicationForm(opts));
-  expect(r.status).toBe(201);
-  return r.body.applicationNumber as string;
-}
-
-/** The open step of a department for an application, once it exists. */
-async function stepOf(officer: Api, appNo: string, part: string) {
-  const stepId = `${appNo}.${part}`;
-  await waitFor(async () => (await officer.get(`/api/steps/${stepId}`)).status === 200, { what: `step ${stepId}` });
-  return stepId;
-}
+const submit = submitApplication;
+const stepOf = applicationStep;
 
 async function stateOf(api: Api, appNo: string, state: string) {
   return waitFor(async () => {
@@ -34,11 +25,7 @@ async function stateOf(api: Api, appNo: string, state: string) {
   }, { what: `application ${appNo} to reach ${state}` });
 }
 
-const FACTS = {
-  police: { valid: true, months: 40 },
-  hrss: { employed: true, insuranceMonths: 36 },
-  housing: { rentalRegistered: true, communityResidenceProof: true },
-};
+const FACTS = ELIGIBLE_FACTS;
 
 async function verifyAll(appNo: string, facts: Record<string, Record<string, unknown>> = FACTS) {
   for (const dept of Object.keys(facts)) {
