@@ -124,3 +124,36 @@ describe('an application that ends while one of its steps is open', () => {
     expect((await parent.get(`/api/applications/${appNo}`)).body.aid).toMatchObject({ granted: true, amount: 1200 });
   });
 });
+
+describe("the supervision office's acts on an application's steps", () => {
+  it('reaches each step of one application through its workflow: refuses urging steps not yet due, records a comment, moves a reassigned step', async () => {
+    const parent = await h.newUser('applicant');
+    const appNo = await submit(parent);
+    await complete('edu', appNo, 'pre_review');
+    const police = await h.as('police');
+    const hrss = await h.as('hrss');
+    const policeStep = await stepOf(police, appNo, 'police');
+    const hrssStep = await stepOf(hrss, appNo, 'hrss');
+    const supervisor = await h.as('supervisor');
+
+    // Both just assigned: neither is due soon, and each step says so for itself (an overdue one is urged in
+    // application-clock.test.ts).
+    const urged = await supervisor.post('/api/urges', { stepIds: [policeStep, hrssStep], message: '请加快核验', level: 'serious' });
+    expect(urged.status).toBe(200);
+    expect(urged.body).toMatchObject({ urged: 0, refused: 2, notFound: 0 });
+    for (const r of urged.body.results) expect(r).toMatchObject({ status: 409, code: 'invalid_state', reason: expect.stringContaining('due soon or overdue') });
+
+    expect((await supervisor.post(`/api/steps/${policeStep}/comments`, { text: '请注意核对居住证有效期' })).status).toBe(200);
+    const trail = (await h.pool.query<{ action: string; actor_role: string }>('SELECT action, actor_role FROM audit_log WHERE stream_id = $1 ORDER BY seq', [policeStep])).rows;
+    expect(trail.map((r) => r.action)).toEqual(['assigned', 'comment']);
+    expect(trail[1]!.actor_role).toBe('supervisor');
+
+    // Reassigned to housing: hrss loses it, housing signs it, in the same workflow.
+    expect((await supervisor.post(`/api/steps/${hrssStep}/reassign`, { departmentCode: 'housing', reason: '社保数据由住建部门代核' })).status).toBe(200);
+    expect((await hrss.post(`/api/steps/${hrssStep}/sign`, {})).status).toBe(403);
+    const housing = await h.as('housing');
+    expect((await housing.post(`/api/steps/${hrssStep}/sign`, {})).status).toBe(200);
+    const row = (await h.pool.query<{ department_code: string; state: string; workflow_id: string }>('SELECT department_code, state, workflow_id FROM steps WHERE step_id = $1', [hrssStep])).rows[0];
+    expect(row).toEqual({ department_code: 'housing', state: 'signed', workflow_id: makeApplicationWorkflowId(appNo) });
+  });
+});
