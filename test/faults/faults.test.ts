@@ -273,12 +273,30 @@ async function checkStepNotifications(stepId: string, assignedSeq: number | unde
   for (const [kind, n] of kinds) if (kind !== 'assigned' && n > 1) f.duplicated.push(`${stepId}: '${kind}' notification ${n} times`);
 }
 
+/**
+ * A query needs a worker polling the task queue. A worker the test has just restarted may not have polled yet (the
+ * load can finish before the last restart), and the server then answers FAILED_PRECONDITION "no poller seen";
+ * ask again for up to 30 s, as an operator's tool would, rather than report a workflow that is fine.
+ */
+async function queryOnceWorkerPolls<T>(ask: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await ask();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+      if (!(cause?.code === 9 && /no poller seen/.test(cause.details ?? '')) || Date.now() > deadline) throw err;
+      await sleep(500);
+    }
+  }
+}
+
 /** The read model's row against the workflow's own query: same state, same sequence number. */
 async function checkStepAgainstWorkflow(stepId: string, f: Findings): Promise<void> {
   const row = (await db!.query<{ state: string; last_seq: number; workflow_id: string }>('SELECT state, last_seq, workflow_id FROM steps WHERE step_id = $1', [stepId])).rows[0];
   if (!row) return; // reported as lost by the caller
   // The step's workflow: its own (a standalone step) or the application hosting it.
-  const view = await api!.temporal.workflow.getHandle(row.workflow_id).query(getStepQuery, stepId);
+  const view = await queryOnceWorkerPolls(() => api!.temporal.workflow.getHandle(row.workflow_id).query(getStepQuery, stepId));
   if (view.state !== row.state || view.seq !== row.last_seq) {
     f.mismatched.push(`${stepId}: steps row ${row.state}/${row.last_seq}, workflow ${view.state}/${view.seq}`);
   }
@@ -313,7 +331,7 @@ async function checkApplication(app: AppUnderTest, f: Findings): Promise<void> {
   }
   if (notices.length > 2) f.duplicated.push(`${appNo}: ${notices.length} notices to the parent, expected 2`);
 
-  const view = await api!.temporal.workflow.getHandle(makeApplicationWorkflowId(appNo)).query(getApplicationQuery);
+  const view = await queryOnceWorkerPolls(() => api!.temporal.workflow.getHandle(makeApplicationWorkflowId(appNo)).query(getApplicationQuery));
   if (view.state !== row.state || view.seq !== row.last_seq) f.mismatched.push(`${appNo}: projection ${row.state}/${row.last_seq}, workflow ${view.state}/${view.seq}`);
 
   const stepIds = (await db!.query<{ step_id: string }>(`SELECT step_id FROM steps WHERE subject_type = 'application' AND subject_id = $1`, [appNo])).rows.map((r) => r.step_id);
