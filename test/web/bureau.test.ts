@@ -2,7 +2,8 @@
  * The education bureau's and the schools' pages in a real browser on the real service: schools and seats loaded from a
  * spreadsheet (with progress, and a refused file reported row by row); the applicant pool, a what-if and an allocation
  * round started from the page, its progress and results; then the school where a child was placed records the
- * check-in from its list — and cannot see another school's children, whatever URL is typed.
+ * check-in from its list, another school a no-show (after a confirmation); neither sees another school's children,
+ * whatever URL is typed.
  */
 import crypto from 'node:crypto';
 import { upsertPolicy } from '../../db/repositories/applications';
@@ -102,7 +103,7 @@ describe('schools and seats', () => {
 });
 
 describe('the education bureau and the school', () => {
-  it('starts a round from the page, sees its progress and results; the school records the check-in from its list', async () => {
+  it('starts a round from the page, sees its progress and results; one school records a check-in, another a no-show', async () => {
     // Two children of the same community; the longer residence permit ranks first and gets the catchment school.
     const first = await toPool(60);
     const second = await toPool(24);
@@ -168,6 +169,23 @@ describe('the education bureau and the school', () => {
     await expectText(school, '[role="alert"]', '无权查看');
     expect(await school.locator('body').innerText()).not.toContain(second);
     expect(await school.locator('#placed-table').count()).toBe(0);
+
+    // The second school records that its child did not come: one click shows the confirmation, the second sends it.
+    const otherUser = await h.newUser('school', { schoolId: P2 });
+    const other = await b.newPage({ phone: true });
+    const otherSeen = recordRequests(other);
+    await loginThroughPage(other, h.baseUrl, await usernameOf(h, otherUser.userId), '/school');
+    const secondRow = other.locator(`#placed-table tr[data-application-number="${second}"]`);
+    await secondRow.waitFor();
+    await secondRow.getByRole('button', { name: '逾期未报到' }).click();
+    expect(sent(otherSeen, 'POST', `/api/applications/${second}/check-in`)).toHaveLength(0);
+    await secondRow.getByRole('button', { name: '确认未报到（释放学位）' }).click();
+    await other.locator(`#placed-table tr[data-application-number="${second}"][data-state="no_show"]`).waitFor();
+    await screenshot(other, '59-school-no-show');
+    expect(sent(otherSeen, 'POST', `/api/applications/${second}/check-in`)).toHaveLength(1);
+    expect((await h.pool.query('SELECT state FROM applications WHERE application_number = $1', [second])).rows[0].state).toBe('no_show');
+    const noShow = await h.pool.query(`SELECT actor_user_id FROM audit_log WHERE stream_id = $1 AND action = 'no_show'`, [second]);
+    expect(noShow.rows.map((r) => r.actor_user_id)).toEqual([otherUser.userId]);
 
     // An officer of another department cannot open the bureau's pages.
     const police = await b.newPage();
