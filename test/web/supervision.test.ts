@@ -161,7 +161,7 @@ describe('the dispatch board', () => {
 });
 
 describe('the problem ledger', () => {
-  it('lists problems and lets the supervision office analyse one; an empty analysis is refused in the page', async () => {
+  it('lists problems and lets the supervision office analyse and assign one; an empty analysis or assignment is refused in the page', async () => {
     const police = await h.as('police');
     const filed = await police.post('/api/problems', { titleZh: `入学材料重复提交问题-${crypto.randomUUID().slice(0, 6)}`, description: '家长反映需要重复提交居住证复印件。' });
     expect(filed.status).toBe(201);
@@ -186,6 +186,37 @@ describe('the problem ledger', () => {
     await page.locator('#act-assign').waitFor();
     await screenshot(page, '45-supervisor-problem');
     expect((await h.pool.query('SELECT state FROM problems WHERE problem_id = $1', [problemId])).rows[0].state).toBe('analysing');
+
+    // Assigning needs a department and instructions; the page says which is missing and sends nothing.
+    const assign = page.locator('#act-assign');
+    await assign.getByRole('button', { name: '交办' }).click();
+    await expectText(page, '#act-assign [data-field="departmentCode"] .field-error', '请选择承办部门');
+    await expectText(page, '#act-assign [data-field="instructions"] .field-error', '请填写交办要求');
+    expect(sent(seen, 'POST', `/api/problems/${problemId}/assignment`)).toHaveLength(0);
+    await assign.getByLabel('承办部门').selectOption('police');
+    await assign.getByLabel('交办要求').fill('统一居住证材料要求，一次提交即可。');
+    await assign.getByRole('button', { name: '交办' }).click();
+    await expectText(page, '#problem-summary', '统一居住证材料要求');
+    expect(sent(seen, 'POST', `/api/problems/${problemId}/assignment`)).toHaveLength(1);
+    expect((await h.pool.query('SELECT state FROM problems WHERE problem_id = $1', [problemId])).rows[0].state).toBe('handling');
+    // The police department's handling step (1-3-5), listed on the problem once its workflow has recorded it.
+    const handling = await waitFor(async () => {
+      const rows = (await h.pool.query<{ step_id: string; department_code: string; state: string }>(`SELECT step_id, department_code, state FROM steps WHERE subject_type = 'problem' AND subject_id = $1`, [problemId])).rows;
+      return rows.length > 0 ? rows : undefined;
+    }, { what: 'the handling step' });
+    expect(handling.map((r) => [r.department_code, r.state])).toEqual([['police', 'open']]);
+    await page.reload();
+    await page.locator(`#handling li[data-step-id="${handling[0]!.step_id}"]`).waitFor();
+    // One 交办 in the timeline: the handling step's own assignment reads as a step act, not a second 交办.
+    const timeline = await page.locator('#timeline li').allInnerTexts();
+    expect(timeline.filter((t) => t.endsWith('督查室：交办'))).toHaveLength(1);
+    expect(timeline.some((t) => t.includes('办理事项分派'))).toBe(true);
+    await screenshot(page, '46-supervisor-problem-assigned');
+    // The police officer now has it among the department's problems.
+    const officer = await b.newPage();
+    await loginThroughPage(officer, h.baseUrl, 'police', '/inbox');
+    await officer.goto(`${h.baseUrl}/problems`);
+    await officer.locator(`#problems-table tr[data-problem-id="${problemId}"]`).waitFor();
   });
 });
 

@@ -179,10 +179,17 @@ async function detail(user, id) {
         acts,
         el('section', { class: 'card', 'aria-labelledby': 't-heading' },
           el('h2', { id: 't-heading' }, '办理留痕'),
-          el('ol', { class: 'timeline', id: 'timeline' }, [...p.timeline].reverse().map((t) => el('li', {}, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${ACTIONS[t.action] || STEP_ACTION_NAMES[t.action] || t.action}`)))),
+          el('ol', { class: 'timeline', id: 'timeline' }, [...p.timeline].reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${timelineText(t, p.problemId)}`)))),
       ),
     ),
   );
+}
+
+/** The problem's own acts by their names; its handling steps' acts (same timeline) named as step acts, so the
+ *  step's 分派 does not read as a second 交办. */
+function timelineText(t, problemId) {
+  if (t.stream === problemId) return ACTIONS[t.action] || t.action;
+  return `办理事项${STEP_ACTION_NAMES[t.action] || t.action}`;
 }
 
 void start();
