@@ -1,9 +1,9 @@
 /** The same submission, completion, urge or review sent several times at once has one effect. */
 import crypto from 'node:crypto';
-import { makeStepWorkflowId, type StepInput } from '../../contracts/department-step';
-import type { Actor } from '../../domain/roles';
+import type { StepInput } from '../../contracts/department-step';
 import { applicationForm } from '../support/application-fixtures';
 import { startHarness, type Harness } from '../support/harness';
+import { startStandaloneStep } from '../support/steps';
 import { waitFor } from '../support/wait';
 
 let h: Harness;
@@ -26,18 +26,9 @@ function tally(requests: number, effectRows: number): void {
 }
 
 const TIMES = 6;
-const supervisorActor: Actor = { userId: 'test-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor', departmentCode: null, schoolId: null };
 
-async function step(overrides: Partial<StepInput> = {}): Promise<string> {
-  const stepId = `dup-${crypto.randomUUID()}`;
-  const input: StepInput = {
-    stepId, departmentCode: 'police', title: '核验居住证', kind: 'verification', subject: { type: 'standalone', id: stepId },
-    deadline: { class: 'urgent' }, requiresReview: true, createdBy: supervisorActor, assignedAt: new Date().toISOString(), ...overrides,
-  };
-  await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
-  await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [stepId])).rowCount === 1);
-  return stepId;
-}
+const step = (overrides: Partial<StepInput> = {}) =>
+  startStandaloneStep(h, 'dup', { departmentCode: 'police', title: '核验居住证', kind: 'verification', deadline: { class: 'urgent' }, requiresReview: true, assignedAt: new Date().toISOString(), ...overrides });
 
 const count = async (sql: string, args: unknown[]) => Number((await h.pool.query(sql, args)).rows[0].n);
 const statuses = (rs: { status: number }[]) => rs.map((r) => r.status).sort();

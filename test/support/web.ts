@@ -1,9 +1,9 @@
 /** Helpers for the browser tests: logging in through the page, a real PNG to upload, a fresh user's username. */
 import zlib from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { screenshot } from './browser';
+import { launchBrowser, screenshot, type TestBrowser } from './browser';
 import { DEMO_PASSWORD } from '../../db/seed-demo';
-import type { Harness } from './harness';
+import { startHarness, type Harness } from './harness';
 
 /** Log in through the login page and wait for the role's landing page. */
 export async function loginThroughPage(page: Page, baseUrl: string, username: string, landing: string): Promise<void> {
@@ -103,4 +103,24 @@ export async function expectText(page: Page, selector: string, text: string, tim
     const file = await screenshot(page, `failed-${Date.now()}`).catch(() => '(no screenshot)');
     throw new Error(`expected ${selector} to show "${text}" at ${page.url()}; it shows ${JSON.stringify(shown)}; screenshot ${file}`, { cause: err });
   }
+}
+
+/**
+ * The browser test files' setup: a browser (Debian's chromium, installed on first use with apt-get, which can take
+ * minutes) and a harness on the shared servers, both closed after the file. `use` gets them once both are up:
+ *   let h: Harness; let b: TestBrowser;
+ *   withBrowserAndHarness((started) => ({ h, b } = started));
+ */
+export function withBrowserAndHarness(use: (started: { h: Harness; b: TestBrowser }) => void): void {
+  let b: TestBrowser | undefined;
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    b = await launchBrowser();
+    h = await startHarness();
+    use({ h, b });
+  }, 20 * 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await h?.stop();
+  });
 }

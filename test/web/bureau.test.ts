@@ -9,21 +9,14 @@ import crypto from 'node:crypto';
 import { upsertPolicy } from '../../db/repositories/applications';
 import { DEMO_POINTS_RULES } from '../../domain/points';
 import { applicationForm } from '../support/application-fixtures';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { startHarness, type Api, type Harness } from '../support/harness';
+import { screenshot, type TestBrowser } from '../support/browser';
+import type { Api, Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
-import { expectText, loginThroughPage, recordRequests, usernameOf } from '../support/web';
+import { expectText, loginThroughPage, recordRequests, usernameOf, withBrowserAndHarness } from '../support/web';
 
 let h: Harness;
 let b: TestBrowser;
-beforeAll(async () => {
-  b = await launchBrowser();
-  h = await startHarness();
-}, 20 * 60_000);
-afterAll(async () => {
-  await b?.close();
-  await h?.stop();
-});
+withBrowserAndHarness((started) => ({ h, b } = started));
 
 // A district of this file's own, so no other test's applications enter its pool.
 const D = `wb${crypto.randomBytes(3).toString('hex')}`;

@@ -7,43 +7,20 @@ import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { makeStepWorkflowId, type StepInput } from '../../contracts/department-step';
 import { applicationForm } from '../support/application-fixtures';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { startHarness, type Harness } from '../support/harness';
+import { screenshot, type TestBrowser } from '../support/browser';
+import type { Harness } from '../support/harness';
+import { LONG_AGO, SUPERVISOR_ACTOR, startStandaloneStep } from '../support/steps';
 import { waitFor } from '../support/wait';
-import { documentPng, expectText, loginThroughPage, uploadAsParent, usernameOf } from '../support/web';
+import { documentPng, expectText, loginThroughPage, uploadAsParent, usernameOf, withBrowserAndHarness } from '../support/web';
 
 let h: Harness;
 let b: TestBrowser;
-beforeAll(async () => {
-  // Installs Debian's chromium on first use (apt-get), which can take minutes.
-  b = await launchBrowser();
-  h = await startHarness();
-}, 20 * 60_000);
-afterAll(async () => {
-  await b?.close();
-  await h?.stop();
-});
+withBrowserAndHarness((started) => ({ h, b } = started));
 
-
-const supervisorActor = { userId: 'test-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor' as const, departmentCode: null, schoolId: null };
 
 /** A standalone step assigned long ago: its reminder and every escalation rung fire at once. */
-async function startOverdueStep(title: string, departmentCode = 'police'): Promise<string> {
-  const stepId = `web-${crypto.randomUUID()}`;
-  const input: StepInput = {
-    stepId,
-    departmentCode,
-    title,
-    kind: 'task',
-    subject: { type: 'standalone', id: stepId },
-    deadline: { class: 'urgent' },
-    requiresReview: false,
-    assignedAt: '2026-03-02T01:00:00Z',
-    createdBy: supervisorActor,
-  };
-  await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
-  return stepId;
-}
+const startOverdueStep = (title: string, departmentCode = 'police') =>
+  startStandaloneStep(h, 'web', { title, departmentCode, deadline: { class: 'urgent' }, assignedAt: LONG_AGO });
 
 async function stepRow(stepId: string) {
   return (await h.pool.query('SELECT * FROM steps WHERE step_id = $1', [stepId])).rows[0];
@@ -258,7 +235,7 @@ describe('the other acts on a step page', () => {
     await h.client.workflow.start('departmentStepWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: makeStepWorkflowId(stepId),
-      args: [{ stepId, departmentCode: 'market', title, kind: 'task', subject: { type: 'standalone', id: stepId }, deadline: { class: 'ordinary' }, requiresReview: false, createdBy: supervisorActor } satisfies StepInput],
+      args: [{ stepId, departmentCode: 'market', title, kind: 'task', subject: { type: 'standalone', id: stepId }, deadline: { class: 'ordinary' }, requiresReview: false, createdBy: SUPERVISOR_ACTOR } satisfies StepInput],
     });
     await waitFor(() => stepRow(stepId), { what: 'step' });
     const actions = async () => (await h.pool.query('SELECT action FROM audit_log WHERE stream_id = $1 ORDER BY seq', [stepId])).rows.map((r) => r.action);
@@ -337,7 +314,7 @@ describe('the other acts on a step page', () => {
     await h.client.workflow.start('departmentStepWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: makeStepWorkflowId(stepId),
-      args: [{ stepId, departmentCode: 'finance', title: `资金保障情况报送-${stepId.slice(-6)}`, kind: 'task', subject: { type: 'standalone', id: stepId }, deadline: { class: 'ordinary' }, requiresReview: true, createdBy: supervisorActor } satisfies StepInput],
+      args: [{ stepId, departmentCode: 'finance', title: `资金保障情况报送-${stepId.slice(-6)}`, kind: 'task', subject: { type: 'standalone', id: stepId }, deadline: { class: 'ordinary' }, requiresReview: true, createdBy: SUPERVISOR_ACTOR } satisfies StepInput],
     });
     await waitFor(() => stepRow(stepId), { what: 'step' });
     const officer = await b.newPage();

@@ -4,22 +4,14 @@
  */
 import type { Page } from 'playwright-core';
 import { applicationForm, makeId } from '../support/application-fixtures';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { startHarness, type Harness } from '../support/harness';
+import { screenshot, type TestBrowser } from '../support/browser';
+import type { Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
-import { documentPng, expectText, loginThroughPage, recordRequests, usernameOf } from '../support/web';
+import { documentPng, expectText, loginThroughPage, recordRequests, usernameOf, withBrowserAndHarness } from '../support/web';
 
 let h: Harness;
 let b: TestBrowser;
-beforeAll(async () => {
-  // Installs Debian's chromium on first use (apt-get), which can take minutes.
-  b = await launchBrowser();
-  h = await startHarness();
-}, 20 * 60_000);
-afterAll(async () => {
-  await b?.close();
-  await h?.stop();
-});
+withBrowserAndHarness((started) => ({ h, b } = started));
 
 const box = (page: Page, name: string) => page.locator(`[data-field="${name}"]`);
 const fill = (page: Page, name: string, value: string) => box(page, name).locator('input, textarea').first().fill(value);

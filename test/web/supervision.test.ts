@@ -7,46 +7,22 @@
  */
 import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { makeStepWorkflowId, type StepInput } from '../../contracts/department-step';
 import { upsertPolicy } from '../../db/repositories/applications';
 import { DEMO_POINTS_RULES } from '../../domain/points';
 import { addCalendarDays, shanghaiDate } from '../../domain/working-days';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser';
-import { startHarness, type Harness } from '../support/harness';
+import { screenshot, type TestBrowser } from '../support/browser';
+import type { Harness } from '../support/harness';
+import { LONG_AGO, startStandaloneStep } from '../support/steps';
 import { waitFor } from '../support/wait';
-import { documentPng, expectText, loginThroughPage, recordRequests, usernameOf } from '../support/web';
+import { documentPng, expectText, loginThroughPage, recordRequests, usernameOf, withBrowserAndHarness } from '../support/web';
 
 let h: Harness;
 let b: TestBrowser;
-beforeAll(async () => {
-  b = await launchBrowser();
-  h = await startHarness();
-}, 20 * 60_000);
-afterAll(async () => {
-  await b?.close();
-  await h?.stop();
-});
-
-const supervisorActor = { userId: 'test-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor' as const, departmentCode: null, schoolId: null };
+withBrowserAndHarness((started) => ({ h, b } = started));
 
 /** A standalone step; assigned long ago it is overdue at once. */
-async function startStep(title: string, departmentCode: string, opts: { overdue?: boolean } = {}): Promise<string> {
-  const stepId = `webs-${crypto.randomUUID()}`;
-  const input: StepInput = {
-    stepId,
-    departmentCode,
-    title,
-    kind: 'task',
-    subject: { type: 'standalone', id: stepId },
-    deadline: { class: opts.overdue ? 'urgent' : 'ordinary' },
-    requiresReview: false,
-    assignedAt: opts.overdue ? '2026-03-02T01:00:00Z' : undefined,
-    createdBy: supervisorActor,
-  };
-  await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
-  await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [stepId])).rowCount, { what: `step ${stepId}` });
-  return stepId;
-}
+const startStep = (title: string, departmentCode: string, opts: { overdue?: boolean } = {}) =>
+  startStandaloneStep(h, 'webs', { title, departmentCode, ...(opts.overdue ? { deadline: { class: 'urgent' }, assignedAt: LONG_AGO } : {}) });
 
 /** Which requests of these methods the page sent to paths starting with `prefix`. */
 const sent = (seen: { method: string; path: string }[], method: string, prefix: string) => seen.filter((r) => r.method === method && r.path.startsWith(prefix));

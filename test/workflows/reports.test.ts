@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import pg from 'pg';
-import { makeStepWorkflowId, type StepInput } from '../../contracts/department-step';
+import type { StepInput } from '../../contracts/department-step';
 import { createPool } from '../../db/pool';
 import { prepareDatabase } from '../../db/prepare';
 import { loadCalendar } from '../../db/repositories/calendar';
@@ -19,12 +19,12 @@ import { upsertPolicy } from '../../db/repositories/applications';
 import { seedDemoData } from '../../db/seed-demo';
 import { DEMO_POINTS_RULES } from '../../domain/points';
 import { responseWorkingDays, workingDaysOverdue, type ReportContent } from '../../domain/reports';
-import type { Actor } from '../../domain/roles';
 import { WorkingDayCalendar, addCalendarDays, addWorkingDays, shanghaiDate, startOfShanghaiDay } from '../../domain/working-days';
 import { SERVICE_SCHEDULES, ensureSchedules } from '../../platform/schedules';
 import { applicationForm, makeId } from '../support/application-fixtures';
 import { launchBrowser, screenshot } from '../support/browser';
 import { startHarness, type Api, type Harness } from '../support/harness';
+import { startStandaloneStep } from '../support/steps';
 import { waitFor } from '../support/wait';
 import { loginThroughPage } from '../support/web';
 
@@ -53,7 +53,6 @@ afterAll(async () => {
 });
 
 const D = 'rpt';
-const supervisorActor: Actor = { userId: 'test-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor', departmentCode: null, schoolId: null };
 // A phone number in a step's title and an ID number in an urge reply: free text the report must mask.
 const PHONE_IN_TEXT = '13912345678';
 const ID_IN_REPLY = makeId('110105', '19800101', '123');
@@ -64,23 +63,7 @@ function workingDaysAgo(n: number): string {
   return new Date(startOfShanghaiDay(day).getTime() + 9 * 3_600_000).toISOString();
 }
 
-async function startStep(departmentCode: string, overrides: Partial<StepInput> = {}): Promise<string> {
-  const stepId = `rpt-${departmentCode}-${crypto.randomUUID().slice(0, 8)}`;
-  const input: StepInput = {
-    stepId,
-    departmentCode,
-    title: '核实企业用工情况',
-    kind: 'task',
-    subject: { type: 'standalone', id: stepId },
-    deadline: { class: 'ordinary' },
-    requiresReview: false,
-    createdBy: supervisorActor,
-    ...overrides,
-  };
-  await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
-  await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [stepId])).rowCount === 1, { what: `step ${stepId}` });
-  return stepId;
-}
+const startStep = (departmentCode: string, overrides: Partial<StepInput> = {}) => startStandaloneStep(h, `rpt-${departmentCode}`, { departmentCode, ...overrides });
 
 const escalationLevel = async (stepId: string) => (await h.pool.query<{ escalation_level: number }>('SELECT escalation_level FROM steps WHERE step_id = $1', [stepId])).rows[0]!.escalation_level;
 const ok = (r: { status: number; body: unknown }, what: string) => expect({ what, status: r.status, body: r.status < 300 ? null : r.body }).toEqual({ what, status: r.status < 300 ? r.status : 200, body: null });
