@@ -76,6 +76,11 @@ describe('the dispatch board', () => {
     await page.waitForURL('**/item?id=*');
     await expectText(page, '#periods', '人力资源和社会保障局（配合单位）');
     await expectText(page, '#periods', '已完成社保信息共享');
+    // The timeline speaks Chinese: the item's own records and its steps' acts, no internal action codes.
+    const lines = await page.locator('#timeline li').allInnerTexts();
+    expect(lines.some((l) => l.includes('系统：开启报送周期'))).toBe(true);
+    expect(lines.some((l) => l.includes('报送事项办结'))).toBe(true);
+    expect(lines.filter((l) => /[a-z]{3,}/.test(l))).toEqual([]);
     await screenshot(page, '41-leader-item');
     await page.locator('#periods a', { hasText: '住房和城乡建设局' }).click();
     await page.waitForURL('**/step?id=*');

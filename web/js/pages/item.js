@@ -3,6 +3,20 @@
 // feedback, then the item's timeline. Officers see only items their department is on (the API says 403 otherwise).
 import { api, el, render, $, initPage, pageMessage, showApiError, param, fmtDeadline, fmtDateTime, lightBadge, stepStateBadge, STEP_ACTION_NAMES } from '../common.js';
 
+/** What the item itself records (its edits, and its workflow's periods), in the words officials use. */
+const ITEM_ACTION_NAMES = {
+  created: '创建事项', edited: '修改事项', closed: '事项关闭', launched: '启动督办', waiting_for_period: '等待下一报送周期',
+  period_skipped: '跳过报送周期', period_opened: '开启报送周期', progress_reported: '配合单位报送进展', progress_ended: '配合单位报送结束（未报送）',
+  period_accepted: '周期报告审核通过', consolidated_report_ended: '牵头单位汇总报告结束（未通过）', consolidated_report_reopened: '牵头单位重新汇总报告',
+  period_closed: '报送周期结束',
+};
+
+/** The item's own records by the names above; its departments' steps' acts as step acts ("报送事项签收" …). */
+function timelineText(t, itemId) {
+  if (t.stream === `item:${itemId}` || t.stream === `item-run:${itemId}`) return ITEM_ACTION_NAMES[t.action] || t.action;
+  return `报送事项${STEP_ACTION_NAMES[t.action] || t.action}`;
+}
+
 const facts = (...pairs) => el('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 
 async function start() {
@@ -97,7 +111,7 @@ async function start() {
       el('h2', { id: 'timeline-heading' }, '办理留痕'),
       item.timeline.length === 0
         ? el('p', { class: 'muted' }, '暂无记录。')
-        : el('ol', { class: 'timeline' }, item.timeline.slice(-100).reverse().map((t) => el('li', {}, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${STEP_ACTION_NAMES[t.action] || t.action}`))),
+        : el('ol', { class: 'timeline' }, item.timeline.slice(-100).reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${timelineText(t, item.itemId)}`))),
     ),
   );
 }
