@@ -201,6 +201,40 @@ describe('the problem ledger', () => {
   });
 });
 
+describe('filing a problem', () => {
+  it('an officer files what they found at work from the ledger page; an empty form is refused in the page; they can then find it under 我登记的', async () => {
+    const title = `居住证核验口径不一-${crypto.randomUUID().slice(0, 6)}`;
+    const page = await b.newPage();
+    const seen = recordRequests(page);
+    await loginThroughPage(page, h.baseUrl, 'housing', '/inbox');
+    await page.goto(`${h.baseUrl}/problems`);
+    const form = page.locator('#file-problem');
+    await form.getByRole('button', { name: '登记问题' }).click();
+    await expectText(page, '#file-problem [data-field="titleZh"] .field-error', '请填写问题标题');
+    await expectText(page, '#file-problem [data-field="description"] .field-error', '请填写问题描述');
+    expect(sent(seen, 'POST', '/api/problems')).toHaveLength(0);
+
+    await form.getByLabel('问题标题').fill(title);
+    await form.getByLabel('问题描述').fill('各街道对租房登记证明的要求不同，家长需多次往返。');
+    await form.getByRole('button', { name: '登记问题' }).click();
+    await page.waitForURL('**/problems?id=WT*');
+    await expectText(page, '#problem-summary', title);
+    await expectText(page, '#problem-summary', '待分析研判');
+    await screenshot(page, '47-officer-problem-filed');
+    expect(sent(seen, 'POST', '/api/problems')).toHaveLength(1);
+    const row = (await h.pool.query(`SELECT p.source, u.username FROM problems p JOIN users u ON u.id = p.reporter_user_id WHERE p.title_zh = $1`, [title])).rows;
+    expect(row).toEqual([{ source: 'official', username: 'housing' }]);
+
+    // Not assigned to housing, so not in the department's list; under 我登记的 it is.
+    await page.goto(`${h.baseUrl}/problems`);
+    await expectText(page, '#problem-list h2', '问题（共');
+    expect(await page.locator('#problem-list').innerText()).not.toContain(title);
+    await page.getByLabel('范围').selectOption('mine');
+    await page.getByRole('button', { name: '筛选' }).click();
+    await expectText(page, '#problem-list', title);
+  });
+});
+
 describe('an officer', () => {
   async function evidenceFlow(page: Page, stepId: string) {
     await page.goto(`${h.baseUrl}/step?id=${stepId}`);

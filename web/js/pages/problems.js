@@ -30,14 +30,39 @@ async function list(user) {
   const q = new URLSearchParams(location.search);
   const state = field({ name: 'state', label: '状态', options: STATES, value: q.get('state') || '' });
   const department = user.role === 'officer' ? null : field({ name: 'department', label: '承办部门', options: [['', '全部部门'], ...Object.entries(DEPARTMENT_NAMES)], value: q.get('department') || '' });
-  const form = el('form', { class: 'card filters', role: 'search', 'aria-label': '筛选问题' }, state, department, el('div', { class: 'actions' }, el('button', { type: 'submit' }, '筛选')));
+  const scope = user.role === 'officer' ? field({ name: 'scope', label: '范围', options: [['', '交办本部门的'], ['mine', '我登记的']], value: q.get('mine') === 'true' ? 'mine' : '' }) : null;
+  const form = el('form', { class: 'card filters', role: 'search', 'aria-label': '筛选问题' }, state, department, scope, el('div', { class: 'actions' }, el('button', { type: 'submit' }, '筛选')));
   const results = el('section', { class: 'card', id: 'problem-list', 'aria-labelledby': 'list-heading' }, el('h2', { id: 'list-heading' }, '问题'), el('p', { class: 'loading' }, '正在加载…'));
-  render(content, el('p', { class: 'lead' }, user.role === 'officer' ? '交办本部门的问题。' : '群众投诉申诉、工作中发现和审核发现的问题，按“发现—分析—交办—反馈—评价”闭环管理。'), form, results);
+  // Officials file what they find at work (工作中发现); the supervision office analyses it next.
+  let filedId = null;
+  const file = ['officer', 'supervisor', 'leader'].includes(user.role)
+    ? actForm({
+        id: 'file-problem',
+        title: '登记问题',
+        fields: [
+          field({ name: 'titleZh', label: '问题标题', required: true, attrs: { maxlength: '100' } }),
+          field({ name: 'description', label: '问题描述', type: 'textarea', required: true, hint: '写明发现的情况、涉及的部门和环节；请勿填写身份证号等个人信息。', attrs: { maxlength: '4000' } }),
+        ],
+        check: (f) => [
+          ...(f.titleZh.value.trim() ? [] : [{ field: 'titleZh', message: '请填写问题标题' }]),
+          ...(f.description.value.trim() ? [] : [{ field: 'description', message: '请填写问题描述' }]),
+        ],
+        send: async (f, key) => {
+          filedId = (await api.post('/api/problems', { titleZh: f.titleZh.value.trim(), description: f.description.value.trim() }, { idempotencyKey: key })).problemId;
+        },
+        done: '已登记',
+        onDone: async () => {
+          location.href = `/problems?id=${encodeURIComponent(filedId)}`;
+        },
+      })
+    : null;
+  render(content, el('p', { class: 'lead' }, user.role === 'officer' ? '交办本部门的问题；选“我登记的”可查看您登记的问题。' : '群众投诉申诉、工作中发现和审核发现的问题，按“发现—分析—交办—反馈—评价”闭环管理。'), form, results, file);
 
   const load = async () => {
     const p = new URLSearchParams();
     if (form.state.value) p.set('state', form.state.value);
     if (department && form.department.value) p.set('department', form.department.value);
+    if (scope && form.scope.value === 'mine') p.set('mine', 'true');
     history.replaceState(null, '', `${location.pathname}${p.toString() ? `?${p}` : ''}`);
     p.set('pageSize', '100');
     try {
