@@ -10,7 +10,7 @@
  */
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { STEP_STATE_NAMES_ZH, URGE_LEVELS, WORKING_STATES, stepActionUpdate, type StepAction, type StepActionResult, type StepState } from '../../contracts/department-step';
+import { STEP_STATE_NAMES_ZH, URGE_LEVELS, WORKING_STATES, type StepState } from '../../contracts/department-step';
 import { closeItemSignal, makeItemWorkflowId, type ItemRunInput } from '../../contracts/responsibility-item';
 import { SA } from '../../contracts/search-attributes';
 import {
@@ -54,9 +54,9 @@ import {
 import type { Actor, Role } from '../../domain/roles';
 import { HttpError, conflict, forbidden, notFound, validationError } from '../http/errors';
 import type { RouteContext, RouteTable } from '../http/routes';
-import { mapWorkflowError } from '../http/temporal-errors';
 import type { ApiDeps } from '../deps';
 import { openProblem } from './problems';
+import { sendStepAct } from './steps';
 
 const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
 const EDITORS: Role[] = ['admin', 'supervisor'];
@@ -147,14 +147,6 @@ async function visibleItem(deps: ApiDeps, actor: Actor, itemId: string): Promise
     throw forbidden(`${actor.departmentCode} is not a responsible department of item ${item.number} (不是本事项的责任单位)`);
   }
   return item;
-}
-
-async function act(deps: ApiDeps, workflowId: string, stepId: string, action: StepAction, actor: Actor, requestId: string, updateId: string): Promise<StepActionResult> {
-  try {
-    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(stepActionUpdate, { args: [{ stepId, action, actor, requestId }], updateId });
-  } catch (err) {
-    throw mapWorkflowError(err, `step ${stepId}`, true);
-  }
 }
 
 async function launchItem(deps: ApiDeps, item: ItemRow, startWith: 'current' | 'next', actor: Actor, requestId: string) {
@@ -463,7 +455,7 @@ export function registerResponsibilityItemRoutes(routes: RouteTable, deps: ApiDe
       }
       const step = await departmentItemStep(deps.pool, item.itemId, actor!.departmentCode!, 'cooperating', body.period);
       if (!step) throw conflict(body.period ? `no progress report of ${actor!.departmentCode} in period ${body.period}` : `${actor!.departmentCode} has no progress report open on item ${item.number}`);
-      const result = await act(deps, step.workflowId, step.stepId, { type: 'complete', outcome: 'done', findings: body.findings, evidence: body.evidence }, actor!, ctx.requestId, `item-progress:${idempotencyKey(ctx)}`);
+      const result = await sendStepAct(deps, step.workflowId, step.stepId, { type: 'complete', outcome: 'done', findings: body.findings, evidence: body.evidence }, actor!, ctx.requestId, `item-progress:${idempotencyKey(ctx)}`);
       return { stepId: step.stepId, period: step.period, ...result };
     },
   });
@@ -489,7 +481,7 @@ export function registerResponsibilityItemRoutes(routes: RouteTable, deps: ApiDe
       const reported = cooperating.filter((x) => x.state === 'done');
       const missing = cooperating.filter((x) => x.state !== 'done').map((x) => x.departmentCode);
       const attached = reported.map((x) => ({ name: `配合单位报送：${names.get(x.departmentCode) ?? x.departmentCode}`, ref: `step:${x.stepId}` }));
-      const result = await act(deps, step.workflowId, step.stepId, {
+      const result = await sendStepAct(deps, step.workflowId, step.stepId, {
         type: 'complete',
         outcome: 'done',
         findings: body.findings,
@@ -522,7 +514,7 @@ export function registerResponsibilityItemRoutes(routes: RouteTable, deps: ApiDe
       const step = leadSteps.sort((a, b) => b.attempt - a.attempt)[0];
       if (!step) throw notFound(`the consolidated report of item ${item.number} for ${params.period}`);
       const row = await findStep(deps.pool, step.stepId, new Date());
-      const result = await act(deps, row!.workflowId, step.stepId, { type: 'review', decision: body.decision, feedback: body.feedback }, actor!, ctx.requestId, `item-review:${idempotencyKey(ctx)}`);
+      const result = await sendStepAct(deps, row!.workflowId, step.stepId, { type: 'review', decision: body.decision, feedback: body.feedback }, actor!, ctx.requestId, `item-review:${idempotencyKey(ctx)}`);
       let problemId: string | null = null;
       if (body.decision === 'send_back' && body.recordProblem) {
         problemId = await openProblem(deps, {
@@ -612,7 +604,7 @@ export function registerResponsibilityItemRoutes(routes: RouteTable, deps: ApiDe
           continue;
         }
         try {
-          const r = await act(deps, step.workflowId, stepId, { type: 'urge', message: body.message, level: body.level }, actor!, ctx.requestId, `urge:${key}:${stepId}`);
+          const r = await sendStepAct(deps, step.workflowId, stepId, { type: 'urge', message: body.message, level: body.level }, actor!, ctx.requestId, `urge:${key}:${stepId}`);
           results.push({ stepId, result: 'urged', status: 200, urgeNumber: r.urgeNumber, state: r.state });
         } catch (err) {
           if (!(err instanceof HttpError)) throw err;

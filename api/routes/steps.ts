@@ -13,6 +13,7 @@ import {
   makeStepWorkflowId,
   stepActionUpdate,
   type StepAction,
+  type StepActionResult,
   type StepInput,
 } from '../../contracts/department-step';
 import { SA } from '../../contracts/search-attributes';
@@ -65,6 +66,18 @@ export async function visibleStep(deps: Pick<ApiDeps, 'pool'>, actor: Actor, ste
     throw forbidden(`该事项属于其他部门，无权查看或办理 (step ${stepId} belongs to another department)`);
   }
   return step;
+}
+
+/**
+ * One act on a step, sent to the workflow the read model names for it (its own, or the application hosting it) and
+ * naming the step; a refusal or a closed workflow becomes the HTTP error the step's routes answer with.
+ */
+export async function sendStepAct(deps: Pick<ApiDeps, 'temporal'>, workflowId: string, stepId: string, action: StepAction, actor: Actor, requestId: string, updateId: string): Promise<StepActionResult> {
+  try {
+    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(stepActionUpdate, { args: [{ stepId, action, actor, requestId }], updateId });
+  } catch (err) {
+    throw mapWorkflowError(err, `step ${stepId}`, true);
+  }
 }
 
 function idempotencyKey(ctx: RouteContext<unknown, unknown, unknown>): string {
@@ -305,14 +318,7 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
         const step = await visibleStep(deps, actor!, params.stepId);
         const action = act.toAction(body);
         if (action.type === 'reassign') await ensureDepartment(deps, action.departmentCode, 'body.departmentCode');
-        try {
-          return await deps.temporal.workflow.getHandle(step.workflowId).executeUpdate(stepActionUpdate, {
-            args: [{ stepId: params.stepId, action, actor: actor!, requestId: ctx.requestId }],
-            updateId: `${act.path}:${idempotencyKey(ctx)}`,
-          });
-        } catch (err) {
-          throw mapWorkflowError(err, `step ${params.stepId}`, true);
-        }
+        return sendStepAct(deps, step.workflowId, params.stepId, action, actor!, ctx.requestId, `${act.path}:${idempotencyKey(ctx)}`);
       },
     });
   }

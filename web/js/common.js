@@ -64,6 +64,14 @@ export const STEP_ACTION_NAMES = {
   deadline_changed: '期限变更', cancelled: '撤销',
 };
 
+/**
+ * One entry of a timeline that merges a record's own audit trail with its steps' (an item, a problem): the record's
+ * acts by its own names, a step's acts as step acts after `stepLabel`, so a step's 分派 never reads as the record's 交办.
+ */
+export function mergedTimelineText(t, stepIds, ownNames, stepLabel) {
+  return stepIds.has(t.stream) ? `${stepLabel}${STEP_ACTION_NAMES[t.action] || t.action}` : ownNames[t.action] || t.action;
+}
+
 export const ESCALATION_NAMES = { 1: '部门负责人', 2: '督查室', 3: '领导小组' };
 
 /** Where each role starts. */

@@ -1,7 +1,7 @@
 // One responsibility item, drilled down from the dispatch board: what it asks, who leads and who cooperates, and for
 // each reporting period every department's step with its light, findings, evidence, urging notices and the review
 // feedback, then the item's timeline. Officers see only items their department is on (the API says 403 otherwise).
-import { api, el, render, $, initPage, pageMessage, showApiError, param, fmtDeadline, fmtDateTime, lightBadge, stepStateBadge, STEP_ACTION_NAMES } from '../common.js';
+import { api, el, render, $, initPage, pageMessage, showApiError, param, fmtDeadline, fmtDateTime, lightBadge, stepStateBadge, mergedTimelineText } from '../common.js';
 
 /** What the item itself records (its edits, and its workflow's periods), in the words officials use. */
 const ITEM_ACTION_NAMES = {
@@ -10,12 +10,6 @@ const ITEM_ACTION_NAMES = {
   period_accepted: '周期报告审核通过', consolidated_report_ended: '牵头单位汇总报告结束（未通过）', consolidated_report_reopened: '牵头单位重新汇总报告',
   period_closed: '报送周期结束',
 };
-
-/** The item's own records by the names above; its departments' steps' acts as step acts ("报送事项签收" …). */
-function timelineText(t, itemId) {
-  if (t.stream === `item:${itemId}` || t.stream === `item-run:${itemId}`) return ITEM_ACTION_NAMES[t.action] || t.action;
-  return `报送事项${STEP_ACTION_NAMES[t.action] || t.action}`;
-}
 
 const facts = (...pairs) => el('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 
@@ -45,6 +39,7 @@ async function start() {
   content.removeAttribute('aria-busy');
   $('#page-title').textContent = `第${item.number}项 ${item.titleZh}`;
   document.title = `${item.titleZh} · 随迁子女入学与部门协同督办`;
+  const stepIds = new Set(item.periods.flatMap((p) => p.steps.map((s) => s.stepId)));
   render(
     content,
     el(
@@ -111,7 +106,7 @@ async function start() {
       el('h2', { id: 'timeline-heading' }, '办理留痕'),
       item.timeline.length === 0
         ? el('p', { class: 'muted' }, '暂无记录。')
-        : el('ol', { class: 'timeline' }, item.timeline.slice(-100).reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${timelineText(t, item.itemId)}`))),
+        : el('ol', { class: 'timeline' }, item.timeline.slice(-100).reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${mergedTimelineText(t, stepIds, ITEM_ACTION_NAMES, '报送事项')}`))),
     ),
   );
 }

@@ -3,7 +3,7 @@
 // analyses and assigns here; officers see their department's problems; a problem opens with ?id=WT….
 import {
   api, el, render, $, initPage, showApiError, showFieldErrors, clearErrors, busy, announce, newKey, param, pageMessage,
-  fmtDateTime, fmtDeadline, lightBadge, stepStateBadge, departmentName, DEPARTMENT_NAMES, STEP_ACTION_NAMES,
+  fmtDateTime, fmtDeadline, lightBadge, stepStateBadge, departmentName, DEPARTMENT_NAMES, mergedTimelineText,
 } from '../common.js';
 import { field } from '../forms.js';
 
@@ -204,17 +204,10 @@ async function detail(user, id) {
         acts,
         el('section', { class: 'card', 'aria-labelledby': 't-heading' },
           el('h2', { id: 't-heading' }, '办理留痕'),
-          el('ol', { class: 'timeline', id: 'timeline' }, [...p.timeline].reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${timelineText(t, p.problemId)}`)))),
+          el('ol', { class: 'timeline', id: 'timeline' }, [...p.timeline].reverse().map((t) => el('li', { dataset: { stream: t.stream } }, el('time', { datetime: t.at }, fmtDateTime(t.at)), ` ${t.actorName}：${mergedTimelineText(t, new Set(p.handlingSteps.map((x) => x.stepId)), ACTIONS, '办理事项')}`)))),
       ),
     ),
   );
-}
-
-/** The problem's own acts by their names; its handling steps' acts (same timeline) named as step acts, so the
- *  step's 分派 does not read as a second 交办. */
-function timelineText(t, problemId) {
-  if (t.stream === problemId) return ACTIONS[t.action] || t.action;
-  return `办理事项${STEP_ACTION_NAMES[t.action] || t.action}`;
 }
 
 void start();
