@@ -60,6 +60,7 @@ import type { createDepartmentStepActivities } from '../activities/department-st
 import type { departmentStepWorkflow } from './department-step.workflow';
 import { hostStep, type HostedStep } from './hosted-step';
 import { DATABASE_ACTIVITY, LOCAL_DATABASE_ACTIVITY } from './activity-options';
+import { Lane } from './lane';
 
 type Activities = ReturnType<typeof createApplicationActivities> & ReturnType<typeof createDepartmentStepActivities>;
 
@@ -77,6 +78,12 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   const io = patched('application-local-activities') ? localActs : acts;
   // One workflow per application instead of five: the departments' steps run in here (see the file comment).
   const hostsSteps = patched('application-hosted-steps');
+  // Every local activity of the application, its own and its steps', in one lane: two in flight at once replay in
+  // another order than they ran (workflows/lane.ts). Applications started before it keep a lane per step.
+  const oneLane = patched('application-one-lane');
+  const lane = new Lane();
+  /** A local activity the main flow or a handler calls outside the lane. */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => (oneLane ? lane.run(fn) : fn());
   const view: ApplicationView = { applicationNumber: appNo, state: 'pre_review', supplement: null, stepIds: {}, eligible: null, pointsTotal: null, placement: null, seq: 0 };
   const children = new Map<string, ChildWorkflowHandle<typeof departmentStepWorkflow>>();
   const hosted = new Map<string, HostedStep>(); // by part, for hostsSteps
@@ -89,15 +96,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     placement: Placement | null;
   } = { supplied: null, withdrawal: null, checkIn: null, placement: null };
 
-  let lane: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lane.then(fn);
-    lane = run.catch(() => undefined);
-    return run;
-  };
-
   const record = (action: string, actor: Actor, requestId: string | null, next: ApplicationState, details: Record<string, unknown>, notice?: { title: string; body: string }, holder?: string | null) =>
-    exclusive(async () => {
+    lane.run(async () => {
       const before = view.state;
       view.seq += 1;
       await io.recordApplicationEvent({
@@ -133,7 +133,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       ...extra,
     };
     if (hostsSteps) {
-      const step = hostStep(stepInput, { workflowId: workflowInfo().workflowId, local: true, searchAttributes: false });
+      const step = hostStep(stepInput, { workflowId: workflowInfo().workflowId, local: true, searchAttributes: false, lane: oneLane ? lane : undefined });
       hosted.set(part, step);
       void step.stopped.then(() => step.drained()).then(() => {
         results.set(part, step.view);
@@ -196,7 +196,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   setHandler(
     requestSupplementUpdate,
     async (req) => {
-      const deadline = await io.planStepSchedule({ from: new Date().toISOString(), workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 });
+      const deadline = await serial(() => io.planStepSchedule({ from: new Date().toISOString(), workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 }));
       view.supplement = { items: req.items, deadlineAt: deadline.deadlineAt, requestedBy: req.actor.displayName };
       if (view.stepIds.pre_review) await actOnStep('pre_review', { action: { type: 'pause', reason: `等待申请人补正：${req.items.join('；')}` }, actor: req.actor, requestId: req.requestId });
       await record('supplement_requested', req.actor, req.requestId, 'awaiting_supplement', { items: req.items, deadlineAt: deadline.deadlineAt }, {
@@ -314,7 +314,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     for (const part of hosted.keys()) if (!results.has(part)) await cancelStep(part, `申请已结束（${APPLICATION_STATE_NAMES_ZH[view.state]}），本环节不再办理`, SYSTEM_ACTOR);
     await Promise.all([...hosted.values()].map((step) => step.stopped.then(() => step.drained())));
     await condition(allHandlersFinished);
-    await lane;
+    await lane.idle();
     return view;
   };
 
@@ -345,7 +345,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
       return finish();
     }
     const sup = inbox.supplied!;
-    await io.attachSupplement({ applicationNumber: appNo, materials: sup.materials, note: sup.note, key: sup.requestId });
+    await serial(() => io.attachSupplement({ applicationNumber: appNo, materials: sup.materials, note: sup.note, key: sup.requestId }));
     view.supplement = null;
     await actOnStep('pre_review', { action: { type: 'resume', note: '申请人已补正' }, actor: SYSTEM_ACTOR, requestId: sup.requestId });
     await record('supplemented', sup.actor, sup.requestId, 'pre_review', { materials: sup.materials, note: sup.note });
@@ -360,7 +360,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   // ---- Parallel verification: data sharing first, people second ----
   await record('verification_started', SYSTEM_ACTOR, null, 'verifying', { departments: input.verifications });
   for (const dept of input.verifications) {
-    const confirmation = await io.checkRegistry({ applicationNumber: appNo, department: dept });
+    const confirmation = await serial(() => io.checkRegistry({ applicationNumber: appNo, department: dept }));
     const v = VERIFICATIONS[dept as VerifyingDepartment];
     await startStep(dept, dept, v.titleZh, v.kind, confirmation ? { systemCompletion: confirmation } : {});
   }
@@ -374,7 +374,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     const r = results.get(d)!;
     return [d, { state: r.state, outcome: r.outcome, findings: r.findings, facts: r.facts, evidence: r.evidence }];
   }));
-  const assessment = await io.assessApplication({ applicationNumber: appNo, outcomes });
+  const assessment = await serial(() => io.assessApplication({ applicationNumber: appNo, outcomes }));
   view.eligible = assessment.eligible;
   view.pointsTotal = assessment.pointsTotal;
   if (!assessment.eligible) {
@@ -395,7 +395,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     const aid = results.get('aid')!;
     const granted = aid.state === 'done' && aid.outcome === 'confirmed';
     const amount = typeof aid.facts.amount === 'number' ? aid.facts.amount : 0;
-    await io.saveAidDecision({ applicationNumber: appNo, granted, amount, findings: aid.findings ?? '' });
+    await serial(() => io.saveAidDecision({ applicationNumber: appNo, granted, amount, findings: aid.findings ?? '' }));
     await record('aid_decided', SYSTEM_ACTOR, null, view.state, { granted, amount }, {
       title: `学生资助审核结果（${appNo}）`,
       body: granted ? `经财政部门审核，给予资助 ${amount} 元/年。` : `经财政部门审核，暂不予资助：${aid.findings ?? ''}`,

@@ -9,8 +9,9 @@
  * message handlers and routes each act to its step; this module owns everything else, so a step behaves the same
  * wherever it runs.
  *
- * Every change goes through one serialised lane per step (`exclusive`), so events are recorded in sequence order and
- * an act never interleaves with a timer. Calendar arithmetic runs in activities: its results are in the history, so
+ * Every change goes through one serialised lane (`exclusive`): the step's own, or the host's when the host has other
+ * local activities (workflows/lane.ts), so events are recorded in sequence order, an act never interleaves with a timer,
+ * and at most one local activity of the workflow is in flight. Calendar arithmetic runs in activities: its results are in the history, so
  * replay never depends on calendar data.
  */
 import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
@@ -21,6 +22,7 @@ import { SYSTEM_ACTOR, type Actor } from '../domain/roles';
 import { SA } from '../contracts/search-attributes';
 import type { createDepartmentStepActivities } from '../activities/department-step';
 import { DATABASE_ACTIVITY, LOCAL_DATABASE_ACTIVITY, WEBHOOK_ACTIVITY } from './activity-options';
+import { Lane } from './lane';
 
 type Activities = ReturnType<typeof createDepartmentStepActivities>;
 
@@ -46,6 +48,11 @@ export interface HostOptions {
    * them; with local activities they are upserted only on change (each upsert is an event and a visibility write).
    */
   searchAttributes: boolean;
+  /**
+   * The host's lane, when the host has other local activities or other steps (workflows/lane.ts: two local activities
+   * in flight at once replay in another order). Without one the step has a lane of its own.
+   */
+  lane?: Lane;
 }
 
 export interface HostedStep {
@@ -79,14 +86,15 @@ export function hostStep(input: StepInput, opts: HostOptions): HostedStep {
   const deliveries: Promise<unknown>[] = [];
   let version = 0; // bumped after every change, so the clock loop re-reads its next timer
 
-  let lane: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lane.then(fn).finally(() => {
-      version += 1;
+  const lane = opts.lane ?? new Lane();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> =>
+    lane.run(async () => {
+      try {
+        return await fn();
+      } finally {
+        version += 1; // before the lane's next piece starts
+      }
     });
-    lane = run.catch(() => undefined);
-    return run;
-  };
 
   const record = async (event: StepEvent): Promise<void> => {
     const pending = await io.recordStepEvent({ event, parentWorkflowId: input.parentWorkflowId ?? null });
@@ -198,7 +206,7 @@ export function hostStep(input: StepInput, opts: HostOptions): HostedStep {
     },
     stopped: clock(),
     async drained() {
-      await lane;
+      await lane.idle();
       await Promise.all(deliveries);
     },
   };
