@@ -46,6 +46,13 @@ export interface Harness {
   taskQueue: string;
   baseUrl: string;
   worker: Worker;
+  /**
+   * Stops the worker, awaits send while no worker polls, then starts a new worker on the same task queue. Whatever
+   * send has put into the server by then (signals; updates admitted, see test/support/concurrency.ts) reaches each
+   * workflow in one workflow task, as acts of several officers in the same second do. The new worker's cache is
+   * empty, so each of those workflows first replays its whole history.
+   */
+  withWorkerStopped<T>(send: () => Promise<T>): Promise<T>;
   /** Log in as a user (the demo users share DEMO_PASSWORD) and return a request helper bound to the token. */
   as(username: string, password?: string): Promise<Api>;
   anonymous: Api;
@@ -127,6 +134,15 @@ export interface HarnessOptions {
   namespace?: string;
 }
 
+/**
+ * Workflows the test worker keeps in memory between tasks. TEST_WORKER_CACHED_WORKFLOWS=0 (the replay lane of
+ * `npm test`) keeps none, so every workflow task replays the whole history and nondeterminism fails where it happens.
+ */
+export function testWorkerCacheSize(): number | undefined {
+  const v = process.env.TEST_WORKER_CACHED_WORKFLOWS;
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
 /** Registers a namespace on the suite's dev server with the service's search attributes, and waits until it answers. */
 async function ensureTestNamespace(connection: Connection, namespace: string): Promise<void> {
   try {
@@ -171,17 +187,21 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (namespace !== 'default') await ensureTestNamespace(clientConnection, namespace);
   const client = new Client({ connection: clientConnection, namespace, dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS) });
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: workerConnection,
-    namespace,
-    taskQueue,
-    pool,
-    workflowBundle: { codePath: bundlePath },
-    timeScale: opts.timeScaleFactor ? { factor: opts.timeScaleFactor, origin: new Date() } : undefined,
-    personalDataKey: TEST_PERSONAL_DATA_KEY,
-    dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS),
-  });
-  const running = worker.run();
+  const timeScale = opts.timeScaleFactor ? { factor: opts.timeScaleFactor, origin: new Date() } : undefined;
+  const newWorker = () =>
+    createWorker({
+      connection: workerConnection,
+      namespace,
+      taskQueue,
+      pool,
+      workflowBundle: { codePath: bundlePath },
+      timeScale,
+      personalDataKey: TEST_PERSONAL_DATA_KEY,
+      dataConverter: encryptedDataConverter(TEST_PAYLOAD_KEYS),
+      maxCachedWorkflows: testWorkerCacheSize(),
+    });
+  let worker = await newWorker();
+  let running = worker.run();
 
   const app = createApp({ pool, temporal: client, taskQueue, sessionTtlHours: 1, log: createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'info', testLogFile('api')), calendar: new CalendarSource(pool), personalDataKey: TEST_PERSONAL_DATA_KEY });
   const server: Server = await new Promise((resolve) => {
@@ -201,7 +221,19 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     client,
     taskQueue,
     baseUrl,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async withWorkerStopped(send) {
+      worker.shutdown();
+      await running;
+      try {
+        return await send();
+      } finally {
+        worker = await newWorker();
+        running = worker.run();
+      }
+    },
     anonymous,
     as,
     async newUser(role, opts = {}) {
