@@ -5,13 +5,19 @@
  *   npx tsx scripts/record-histories.ts
  *
  * It starts its own throwaway Temporal dev server and PostgreSQL, drives each workflow through its main paths with the
- * real worker and activities, and writes test/replay/histories/<workflowType>--<scenario>.json.
+ * real worker and activities, and writes test/replay/histories/<workflowType>--<scenario>.history.pb. Files it does not
+ * write are kept: they hold histories of earlier code, which the gate must go on replaying. Options:
+ *
+ *   --only NAME[,NAME]  record only these groups: diagnostics, step, application, retention, report, item, problem,
+ *                       round, concurrency (test/replay/concurrency-scenarios.ts)
+ *   --suffix S          append -S to every scenario name (to keep the previous recording of a changed path)
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { expect } from 'expect';
 import { makeApplicationWorkflowId, placementSignal } from '../contracts/application';
 import { makeStepWorkflowId, stepActionUpdate, type StepAction, type StepInput } from '../contracts/department-step';
 import { makeRoundTripWorkflowId } from '../contracts/diagnostics';
@@ -28,18 +34,32 @@ import { freePort } from '../test/support/ports';
 import { waitFor } from '../test/support/wait';
 import { recordProblemHistories, recordResponsibilityItemHistories } from '../test/replay/supervision-recorders';
 import { recordAllocationRoundHistories } from '../test/replay/allocation-recorder';
+import { CONCURRENCY_SCENARIOS, RACING_TIME_SCALE } from '../test/replay/concurrency-scenarios';
+
+// The scenarios check their outcomes as the tests do (the recorder runs outside Jest).
+Object.assign(globalThis, { expect });
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'test', 'replay', 'histories');
 const say = (l: string) => process.stdout.write(`[record] ${l}\n`);
 
-async function save(h: Harness, workflowId: string, name: string): Promise<void> {
+const arg = (flag: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const ONLY = arg('--only')?.split(',');
+const SUFFIX = arg('--suffix');
+
+/** Saves the workflow's history once it has closed (or at once, for a scenario that leaves it open). */
+async function save(h: Harness, workflowId: string, scenario: string, open = scenario.endsWith('running')): Promise<void> {
+  const name = SUFFIX ? `${scenario}-${SUFFIX}` : scenario;
   const handle = h.client.workflow.getHandle(workflowId);
-  await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING' || name.endsWith('running'), { timeoutMs: 60_000, what: `${workflowId} to close` });
+  await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING' || open, { timeoutMs: 60_000, what: `${workflowId} to close` });
   const history = await handle.fetchHistory();
   const type = (await handle.describe()).type;
   // Stored as the protobuf encoding: exact, and independent of JSON conventions between SDK versions.
   const file = path.join(OUT, `${type}--${name}.history.pb`);
+  if (fs.existsSync(file)) say(`overwriting ${path.relative(ROOT, file)}`);
   fs.writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
   say(`${path.relative(ROOT, file)} (${history.events?.length ?? 0} events)`);
 }
@@ -146,13 +166,9 @@ async function main(): Promise<void> {
     Object.assign(process.env, { TEST_DATABASE_URL: pg.url, TEST_TEMPORAL_ADDRESS: temporal.address, TEST_WORKFLOW_BUNDLE: bundlePath });
     h = await startHarness();
     fs.mkdirSync(OUT, { recursive: true });
-    for (const f of fs.readdirSync(OUT)) if (f.endsWith('.history.pb')) fs.rmSync(path.join(OUT, f));
-    await recordDiagnostics(h);
-    await recordStep(h);
-    await recordApplication(h);
-    await recordRetention(h);
-    await recordProgressReport(h);
-    for (const extra of EXTRA_RECORDERS) await extra(h, save);
+    for (const [group, recorder] of Object.entries(RECORDERS)) {
+      if (!ONLY || ONLY.includes(group)) await recorder(h, save);
+    }
   } finally {
     await h?.stop();
     await temporal.stop();
@@ -161,12 +177,34 @@ async function main(): Promise<void> {
   }
 }
 
-/** Other workflow types add their recorders here (one scenario or more each). */
-export const EXTRA_RECORDERS: ((h: Harness, save: (h: Harness, workflowId: string, name: string) => Promise<void>) => Promise<void>)[] = [
-  recordResponsibilityItemHistories,
-  recordProblemHistories,
-  recordAllocationRoundHistories,
-];
+type Recorder = (h: Harness, save: (h: Harness, workflowId: string, name: string) => Promise<void>) => Promise<void>;
+
+/** Acts that arrive in one workflow task, on purpose (the time-raced ones on a compressed schedule of their own). */
+async function recordConcurrencyHistories(h: Harness): Promise<void> {
+  let scaled: Harness | undefined;
+  try {
+    for (const scenario of CONCURRENCY_SCENARIOS) {
+      const on = scenario.timeScaled ? (scaled ??= await startHarness({ timeScaleFactor: RACING_TIME_SCALE })) : h;
+      // Most leave their workflow open (an application in the pool): what the gate needs is the tasks they made.
+      await save(on, await scenario.run(on), scenario.name, true);
+    }
+  } finally {
+    await scaled?.stop();
+  }
+}
+
+/** Every workflow type has a recorder here (one scenario or more each); the gate checks each type has a history. */
+export const RECORDERS: Record<string, Recorder> = {
+  diagnostics: recordDiagnostics,
+  step: recordStep,
+  application: recordApplication,
+  retention: recordRetention,
+  report: recordProgressReport,
+  item: recordResponsibilityItemHistories,
+  problem: recordProblemHistories,
+  round: recordAllocationRoundHistories,
+  concurrency: recordConcurrencyHistories,
+};
 
 if (require.main === module) {
   main().then(

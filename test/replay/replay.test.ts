@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { encryptedDataConverter } from '../../platform/payload-codec';
 import { TEST_PAYLOAD_KEYS } from '../support/harness';
+import { tasksWithConcurrentArrivals } from '../support/concurrency';
 
 const DIR = path.join(__dirname, 'histories');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.history.pb')).sort() : [];
@@ -20,6 +21,15 @@ it('has recorded histories of every workflow type', () => {
   const index = fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', 'index.ts'), 'utf8');
   const exported = [...index.matchAll(/export \{ (\w+) \}/g)].map((m) => m[1]!);
   expect([...types].sort()).toEqual(exported.sort());
+});
+
+// Every workflow type that officers act on holds, in the gate, a history whose tasks met several acts at once (or an
+// act beside a signal or a timer): the shape that did not replay before application-one-lane.
+it.each(['applicationWorkflow', 'departmentStepWorkflow', 'problemWorkflow'])('%s has a recorded history with acts that arrived in one workflow task', (type) => {
+  const concurrent = files
+    .filter((f) => f.startsWith(`${type}--`))
+    .filter((f) => tasksWithConcurrentArrivals(temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, f)))) > 0);
+  expect(concurrent.length).toBeGreaterThan(0);
 });
 
 let replayed = 0;
