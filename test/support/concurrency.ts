@@ -23,9 +23,15 @@ export async function admitUpdate<Ret, Arg>(client: Client, workflowId: string, 
   const updateId = crypto.randomUUID();
   const handle = client.workflow.getHandle(workflowId);
   const accepted = handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-  accepted.catch(() => undefined); // a refusal by the validator is answered by result()
+  // Settled: a worker accepted it, or its validator refused it (a refused update leaves no trace the server could find).
+  let settled = false;
+  accepted.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   await waitFor(
     async () => {
+      if (settled) return true;
       try {
         await client.workflowService.pollWorkflowExecutionUpdate({
           namespace: client.options.namespace,
