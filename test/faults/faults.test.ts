@@ -26,6 +26,7 @@ import { ensureUser } from '../../db/repositories/users';
 import { DEMO_PASSWORD, seedDemoData } from '../../db/seed-demo';
 import { findFullIdNumbers } from '../../domain/personal-data';
 import { applicationForm } from '../support/application-fixtures';
+import { replayHistoryOf } from '../support/concurrency';
 import { TEST_PAYLOAD_KEYS, TEST_PERSONAL_DATA_KEY } from '../support/harness';
 import { scanForIdNumbers } from '../support/personal-data-scan';
 import { LOG_DIR, RestartablePostgres, RestartableTemporal, WorkerProcess, startInProcessApi, type InProcessApi } from '../support/service-processes';
@@ -497,6 +498,33 @@ it('1. the worker SIGKILLed three times in the middle of the load: every applica
   await load;
   const f = await checkPhase('1/3 worker SIGKILL x3', 3, apps, started);
   expectClean(f);
+});
+
+it('1b. a burst of concurrent acts, then every workflow evicted (the worker restarted): each history replays and every application reaches the pool', async () => {
+  const started = Date.now();
+  const apps = await newApps(6);
+  // Up to the verifications, one family after another.
+  for (const app of apps) {
+    const submitted = await call(app.parent, 'POST', '/api/applications', app.form);
+    expect([200, 201]).toContain(submitted.status);
+    app.appNo = submitted.body.applicationNumber as string;
+    await complete(officers.edu, `${app.appNo}.pre_review`, { outcome: 'confirmed', findings: '材料齐全' });
+  }
+  for (const app of apps) for (const d of VERIFYING) await poll(officers[d], `/api/steps/${app.appNo}.${d}`, (r) => r.status === 200, `step ${app.appNo}.${d}`);
+  // Every department completes every application's step at the same moment: many acts reach each workflow together.
+  await Promise.all(apps.flatMap((app) => VERIFYING.map((d) => complete(officers[d], `${app.appNo}.${d}`, { outcome: 'confirmed', findings: '经核验属实', facts: FACTS[d] }))));
+  // The worker's cache goes with it: the next workflow task of each application replays its whole history.
+  await worker!.kill('SIGTERM');
+  totals.injected += 1;
+  await worker!.start();
+  for (const app of apps) {
+    await poll(app.parent, `/api/applications/${app.appNo}`, (r) => r.status === 200 && r.body.state === 'in_pool', `${app.appNo} in the pool`).catch((err: Error) => {
+      app.error = err.message;
+    });
+  }
+  const f = await checkPhase('1b worker restarted after a burst of concurrent acts', 1, apps, started);
+  expectClean(f);
+  for (const app of apps) await replayHistoryOf(api!.temporal, makeApplicationWorkflowId(app.appNo!));
 });
 
 let submissionLeftBehind: number | undefined;
