@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
 
 type Save = (h: Harness, workflowId: string, name: string) => Promise<void>;
 
-async function upload(h: Harness, admin: Api, kind: string, csv: string): Promise<void> {
+export async function upload(h: Harness, admin: Api, kind: string, csv: string): Promise<void> {
   const res = await fetch(`${h.baseUrl}/api/school-data/${kind}/imports?fileName=${kind}.csv`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' },
@@ -22,7 +22,7 @@ async function upload(h: Harness, admin: Api, kind: string, csv: string): Promis
   if (res.status !== 201) throw new Error(`${kind} import refused: ${await res.text()}`);
 }
 
-async function toPool(h: Harness, district: string, permitMonths: number): Promise<{ parent: Api; appNo: string }> {
+export async function toPool(h: Harness, district: string, permitMonths: number): Promise<{ parent: Api; appNo: string }> {
   const parent = await h.newUser('applicant');
   const appNo = (await parent.post('/api/applications', applicationForm({ district, year: 2027 }))).body.applicationNumber as string;
   const complete = async (username: string, part: string, facts: Record<string, unknown>) => {

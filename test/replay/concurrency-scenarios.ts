@@ -8,6 +8,11 @@ import crypto from 'node:crypto';
 import { checkInUpdate, makeApplicationWorkflowId, placementSignal, withdrawUpdate } from '../../contracts/application';
 import { makeStepWorkflowId, stepActionUpdate, type StepAction, type StepFacts, type StepView } from '../../contracts/department-step';
 import { makeProblemWorkflowId, problemActUpdate } from '../../contracts/problem';
+import { closeRoundUpdate, seatReleasedSignal, type RoundView } from '../../contracts/allocation-round';
+import { closeItemSignal, itemRunStream, makeItemWorkflowId } from '../../contracts/responsibility-item';
+import { upsertPolicy } from '../../db/repositories/applications';
+import { DEMO_POINTS_RULES } from '../../domain/points';
+import { toPool, upload } from './allocation-recorder';
 import type { ProblemAction } from '../../domain/problem-ledger';
 import type { Actor } from '../../domain/roles';
 import { applicationStep, ELIGIBLE_FACTS, submitApplication } from '../support/applications';
@@ -219,6 +224,63 @@ export const CONCURRENCY_SCENARIOS: ConcurrencyScenario[] = [
       await expect(assign!.result()).rejects.toMatchObject({ cause: { type: 'step_invalid_state' } });
       await (await act({ type: 'assign', departmentCode: 'housing', deadlineClass: 'ordinary', instructions: '请办理' })).result();
       await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [`${problemId}.handling-1`])).rowCount === 1, { what: 'the handling step' });
+      return workflowId;
+    },
+  },
+  {
+    workflowType: 'allocationRoundWorkflow',
+    name: 'close-racing-a-released-seat',
+    async run(h) {
+      const d = `cc${crypto.randomBytes(3).toString('hex')}`;
+      await upsertPolicy(h.pool, {
+        district: d, districtNameZh: '并发区', year: 2027, stage: 'primary_1',
+        eligibility: { regime: { kind: 'permit_only' }, basisZh: '并发' },
+        pointsRules: { basisZh: DEMO_POINTS_RULES.basisZh, rules: DEMO_POINTS_RULES.rules }, checklist: [], notesZh: null,
+      });
+      const admin = await h.as('admin');
+      await upload(h, admin, 'schools', `学校代码,学校名称,区县代码,办学性质,学段\n${d}-p1,并发第一小学,${d},公办,小学一年级\n`);
+      await upload(h, admin, 'seats', `学校代码,年度,学段,招生学位数,政府购买学位数,购买单价（元/生·年）\n${d}-p1,2027,小学一年级,2,,\n`);
+      await upload(h, admin, 'catchments', `区县代码,学段,街道（乡镇）,社区（村）,划片学校代码\n${d},小学一年级,演示街道,幸福社区,${d}-p1\n`);
+      const child = await toPool(h, d, 60);
+      const edu = await h.as('edu');
+      const roundId = (await edu.post('/api/allocation-rounds', { district: d, year: 2027, stage: 'primary_1' })).body.roundId as string;
+      await waitFor(async () => (await edu.get(`/api/allocation-rounds/${roundId}`)).body.phase === 'check_in', { timeoutMs: 60_000, what: `round ${roundId} in check-in` });
+      await waitFor(async () => (await child.parent.get(`/api/applications/${child.appNo}`)).body.state === 'placed', { what: `${child.appNo} placed` });
+      const bureau: Actor = { ...officer('education'), displayName: '教育局' };
+      const closed = await h.withWorkerStopped(async () => {
+        // The seat given up (as a withdrawal signals it) and the bureau closing the round, in the same second.
+        await h.client.workflow.getHandle(roundId).signal(seatReleasedSignal, { applicationNumber: child.appNo, cause: 'withdrawn', schoolId: `${d}-p1` });
+        return admitUpdate(h.client, roundId, closeRoundUpdate, { actor: bureau, requestId: crypto.randomUUID(), reason: '报到结束' });
+      });
+      const view: RoundView = await closed.result();
+      expect(view.phase).toBe('closed');
+      // The release was handled before the round closed: it was in the same task, ahead of the close.
+      expect(view.releases).toBe(1);
+      return roundId;
+    },
+  },
+  {
+    workflowType: 'responsibilityItemWorkflow',
+    name: 'closed-twice-in-one-task',
+    async run(h) {
+      const admin = await h.as('admin');
+      const policyId = `cc-${crypto.randomUUID().slice(0, 8)}`;
+      await admin.post('/api/policies', { policyId, titleZh: '并发用政策', issuingBody: '并发' });
+      const created = await admin.post(`/api/policies/${policyId}/items`, { number: 1, titleZh: '并发用事项', leadDepartment: 'health', cooperatingDepartments: ['red_cross'], leaderInCharge: '副旗长', rhythm: 'monthly' });
+      expect(created.status).toBe(201);
+      const itemId = created.body.itemId as string;
+      expect((await admin.post(`/api/items/${itemId}/launch`, { startWith: 'next' })).status).toBeLessThan(300);
+      await waitFor(async () => (await admin.get(`/api/items/${itemId}`)).body.timeline?.some((e: { action: string }) => e.action === 'waiting_for_period'), { what: `item ${itemId} waiting` });
+      const workflowId = makeItemWorkflowId(itemId);
+      const handle = h.client.workflow.getHandle(workflowId);
+      // Two officials of the office close it at the same moment: closed once, with the first reason.
+      await h.withWorkerStopped(async () => {
+        await handle.signal(closeItemSignal, { reason: '政策调整', actor: SUPERVISOR_ACTOR, requestId: crypto.randomUUID() });
+        await handle.signal(closeItemSignal, { reason: '重复关闭', actor: SUPERVISOR_ACTOR, requestId: crypto.randomUUID() });
+      });
+      expect((await handle.result()).status).toBe('closed');
+      const closes = await h.pool.query(`SELECT details FROM audit_log WHERE stream_id = $1 AND action = 'closed'`, [itemRunStream(itemId)]);
+      expect(closes.rows.map((r) => r.details.reason)).toEqual(['政策调整']);
       return workflowId;
     },
   },

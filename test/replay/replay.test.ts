@@ -25,7 +25,7 @@ it('has recorded histories of every workflow type', () => {
 
 // Every workflow type that officers act on holds, in the gate, a history whose tasks met several acts at once (or an
 // act beside a signal or a timer): the shape that did not replay before application-one-lane.
-it.each(['applicationWorkflow', 'departmentStepWorkflow', 'problemWorkflow'])('%s has a recorded history with acts that arrived in one workflow task', (type) => {
+it.each(['applicationWorkflow', 'departmentStepWorkflow', 'problemWorkflow', 'allocationRoundWorkflow', 'responsibilityItemWorkflow'])('%s has a recorded history with acts that arrived in one workflow task', (type) => {
   const concurrent = files
     .filter((f) => f.startsWith(`${type}--`))
     .filter((f) => tasksWithConcurrentArrivals(temporal.api.history.v1.History.decode(fs.readFileSync(path.join(DIR, f)))) > 0);

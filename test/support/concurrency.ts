@@ -57,30 +57,34 @@ export async function replayHistoryOf(client: Client, workflowId: string): Promi
 }
 
 /**
- * How many workflow tasks of the history met two updates or more, or an update beside a signal or a fired timer: the
+ * How many workflow tasks of the history met two acts or more (updates, signals), or an act beside a fired timer: the
  * arrivals a test meant to make at the same moment. Updates a task accepted follow its completion; signals and fired
  * timers come before the task that sees them.
  */
 export function tasksWithConcurrentArrivals(history: temporal.api.history.v1.IHistory): number {
   const E = temporal.api.enums.v1.EventType;
-  const tasks: { updates: number; others: number }[] = [];
-  let upcoming = { updates: 0, others: 0 };
-  let accepting: { updates: number; others: number } | null = null;
+  type Arrivals = { updates: number; signals: number; timers: number };
+  const none = (): Arrivals => ({ updates: 0, signals: 0, timers: 0 });
+  const tasks: Arrivals[] = [];
+  let upcoming = none();
+  let accepting: Arrivals | null = null;
   for (const e of history.events ?? []) {
     const t = e.eventType as number;
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
       tasks.push(upcoming);
-      upcoming = { updates: 0, others: 0 };
+      upcoming = none();
     } else if (t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
       accepting = tasks[tasks.length - 1] ?? null;
       continue;
     } else if (t === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED && accepting) {
       accepting.updates += 1;
       continue;
-    } else if (t === E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED || t === E.EVENT_TYPE_TIMER_FIRED) {
-      upcoming.others += 1;
+    } else if (t === E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) {
+      upcoming.signals += 1;
+    } else if (t === E.EVENT_TYPE_TIMER_FIRED) {
+      upcoming.timers += 1;
     }
     accepting = null;
   }
-  return tasks.filter((k) => k.updates >= 2 || (k.updates >= 1 && k.others >= 1)).length;
+  return tasks.filter((k) => k.updates + k.signals >= 2 || (k.updates + k.signals >= 1 && k.timers >= 1)).length;
 }
