@@ -1,5 +1,7 @@
 /**
- * Tests run against a real Temporal dev server and a real PostgreSQL, started once by the global setup, in two lanes:
+ * Tests run against a real Temporal dev server and a real PostgreSQL, started by the global setup, in two lanes that
+ * `npm test` runs one after the other, each on servers of its own (several tests change what all share, such as the
+ * official calendar, so a file must not run beside its own copy):
  *
  * - `suite`: every test file, on a worker that keeps workflows in its cache as production does;
  * - `replay-every-task`: the workflow and API tests again, on a worker that keeps no workflow in its cache, so every

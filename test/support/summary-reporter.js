@@ -1,4 +1,5 @@
-// Writes the run's counts to test-results/summary.json so .ci/run can end with the plain "N passed, N failed" line.
+// Writes the run's counts to test-results/summary-<lane>.json (TEST_LANE, default suite), so .ci/run can add up the
+// lanes and end with the plain "N passed, N failed" line.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -16,7 +17,7 @@ class SummaryReporter {
       skipped: results.numPendingTests + results.numTodoTests,
       suites: results.numTotalTestSuites,
     };
-    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+    fs.writeFileSync(path.join(dir, `summary-${process.env.TEST_LANE || 'suite'}.json`), JSON.stringify(summary, null, 2));
   }
 }
 
