@@ -45,6 +45,7 @@ import type { createDepartmentStepActivities } from '../activities/department-st
 import type { createProblemActivities } from '../activities/problems';
 import type { departmentStepWorkflow } from './department-step.workflow';
 import { DATABASE_ACTIVITY, WEBHOOK_ACTIVITY } from './activity-options';
+import { Lane } from './lane';
 
 type Activities = ReturnType<typeof createProblemActivities> & Pick<ReturnType<typeof createDepartmentStepActivities>, 'deliverWebhooks'>;
 
@@ -68,12 +69,8 @@ export async function problemWorkflow(input: ProblemInput): Promise<ProblemView>
   const ended: { stepId: string; result: StepView | null }[] = [];
   const deliveries: Promise<unknown>[] = [];
 
-  let lane: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lane.then(fn);
-    lane = run.catch(() => undefined);
-    return run;
-  };
+  // Acts and ended steps are recorded one at a time, in order (workflows/lane.ts).
+  const lane = new Lane();
 
   const reporter = input.reporterUserId ? { userId: input.reporterUserId } : null;
   const office = { role: 'supervisor' as const };
@@ -160,7 +157,7 @@ export async function problemWorkflow(input: ProblemInput): Promise<ProblemView>
   setHandler(
     problemActUpdate,
     (req: ProblemActRequest) =>
-      exclusive(async () => {
+      lane.run(async () => {
         // Checked again in the lane: an act queued behind another may no longer be allowed.
         try {
           machine.check(req.action, req.actor);
@@ -187,14 +184,14 @@ export async function problemWorkflow(input: ProblemInput): Promise<ProblemView>
     },
   );
 
-  await exclusive(() => record({ action: 'submitted', details: { source: input.source } }, input.submittedBy, input.requestId ?? null, null));
+  await lane.run(() => record({ action: 'submitted', details: { source: input.source } }, input.submittedBy, input.requestId ?? null, null));
 
   // The department's handling steps end here; everything else happens in the update handler.
   while (!machine.final) {
     await condition(() => ended.length > 0 || machine.final);
     const next = ended.shift();
     if (!next) continue;
-    await exclusive(async () => {
+    await lane.run(async () => {
       const r = next.result;
       const outcome: HandlingOutcome =
         r?.state === 'done'
@@ -207,7 +204,7 @@ export async function problemWorkflow(input: ProblemInput): Promise<ProblemView>
   }
 
   await condition(allHandlersFinished);
-  await lane;
+  await lane.idle();
   await Promise.all(deliveries);
   return view;
 }
