@@ -39,13 +39,18 @@ export async function toPool(h: Harness, district: string, permitMonths: number)
   return { parent, appNo };
 }
 
-export async function recordAllocationRoundHistories(h: Harness, save: Save): Promise<void> {
-  const d = `rec${crypto.randomBytes(3).toString('hex')}`;
+/** A district of the test's own for primary 1 in 2027, admitting on the residence permit alone, with the demo points. */
+export async function permitOnlyPolicy(h: Harness, district: string, districtNameZh: string): Promise<void> {
   await upsertPolicy(h.pool, {
-    district: d, districtNameZh: '录制区', year: 2027, stage: 'primary_1',
-    eligibility: { regime: { kind: 'permit_only' }, basisZh: '录制' },
+    district, districtNameZh, year: 2027, stage: 'primary_1',
+    eligibility: { regime: { kind: 'permit_only' }, basisZh: districtNameZh },
     pointsRules: { basisZh: DEMO_POINTS_RULES.basisZh, rules: DEMO_POINTS_RULES.rules }, checklist: [], notesZh: null,
   });
+}
+
+export async function recordAllocationRoundHistories(h: Harness, save: Save): Promise<void> {
+  const d = `rec${crypto.randomBytes(3).toString('hex')}`;
+  await permitOnlyPolicy(h, d, '录制区');
   const admin = await h.as('admin');
   await upload(h, admin, 'schools', `学校代码,学校名称,区县代码,办学性质,学段\n${d}-p1,录制第一小学,${d},公办,小学一年级\n${d}-p2,录制第二小学,${d},公办,小学一年级\n`);
   await upload(h, admin, 'seats', `学校代码,年度,学段,招生学位数,政府购买学位数,购买单价（元/生·年）\n${d}-p1,2027,小学一年级,1,,\n${d}-p2,2027,小学一年级,1,,\n`);

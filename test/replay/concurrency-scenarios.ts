@@ -10,15 +10,13 @@ import { makeStepWorkflowId, stepActionUpdate, type StepAction, type StepFacts, 
 import { makeProblemWorkflowId, problemActUpdate } from '../../contracts/problem';
 import { closeRoundUpdate, seatReleasedSignal, type RoundView } from '../../contracts/allocation-round';
 import { closeItemSignal, itemRunStream, makeItemWorkflowId } from '../../contracts/responsibility-item';
-import { upsertPolicy } from '../../db/repositories/applications';
-import { DEMO_POINTS_RULES } from '../../domain/points';
-import { toPool, upload } from './allocation-recorder';
+import { permitOnlyPolicy, toPool, upload } from './allocation-recorder';
 import type { ProblemAction } from '../../domain/problem-ledger';
 import type { Actor } from '../../domain/roles';
 import { applicationStep, ELIGIBLE_FACTS, submitApplication } from '../support/applications';
 import { admitUpdate } from '../support/concurrency';
 import type { Harness } from '../support/harness';
-import { startStandaloneStep, SUPERVISOR_ACTOR } from '../support/steps';
+import { officerActor, startStandaloneStep, SUPERVISOR_ACTOR } from '../support/steps';
 import { waitFor } from '../support/wait';
 
 /** A schedule compressed so that a step's reminder fires within seconds (one calendar day lasts 1.2 s). */
@@ -33,7 +31,7 @@ export interface ConcurrencyScenario {
   run(h: Harness): Promise<string>;
 }
 
-const officer = (departmentCode: string): Actor => ({ userId: `concurrent-${departmentCode}`, username: departmentCode, displayName: `${departmentCode}经办人`, role: 'officer', departmentCode, schoolId: null });
+const officer = (departmentCode: string) => officerActor('concurrent', departmentCode);
 const applicant = (userId: string): Actor => ({ userId, username: 'parent', displayName: '申请人', role: 'applicant', departmentCode: null, schoolId: null });
 
 /** Sends each in turn, so the server holds them in this order (admitted at once, they may be held in any order). */
@@ -232,11 +230,7 @@ export const CONCURRENCY_SCENARIOS: ConcurrencyScenario[] = [
     name: 'close-racing-a-released-seat',
     async run(h) {
       const d = `cc${crypto.randomBytes(3).toString('hex')}`;
-      await upsertPolicy(h.pool, {
-        district: d, districtNameZh: '并发区', year: 2027, stage: 'primary_1',
-        eligibility: { regime: { kind: 'permit_only' }, basisZh: '并发' },
-        pointsRules: { basisZh: DEMO_POINTS_RULES.basisZh, rules: DEMO_POINTS_RULES.rules }, checklist: [], notesZh: null,
-      });
+      await permitOnlyPolicy(h, d, '并发区');
       const admin = await h.as('admin');
       await upload(h, admin, 'schools', `学校代码,学校名称,区县代码,办学性质,学段\n${d}-p1,并发第一小学,${d},公办,小学一年级\n`);
       await upload(h, admin, 'seats', `学校代码,年度,学段,招生学位数,政府购买学位数,购买单价（元/生·年）\n${d}-p1,2027,小学一年级,2,,\n`);

@@ -8,6 +8,16 @@ import { waitFor } from './wait';
 /** The supervision office as the creator of a step (the demo data's supervisor user). */
 export const SUPERVISOR_ACTOR: Actor = { userId: 'test-supervisor', username: 'supervisor', displayName: '督查室', role: 'supervisor', departmentCode: null, schoolId: null };
 
+/** An officer of a department as the actor of an act sent straight to a workflow; the user id starts with idPrefix. */
+export const officerActor = (idPrefix: string, departmentCode: string): Actor => ({
+  userId: `${idPrefix}-${departmentCode}`,
+  username: departmentCode,
+  displayName: `${departmentCode}经办人`,
+  role: 'officer',
+  departmentCode,
+  schoolId: null,
+});
+
 /** An assignment date long past: with an urgent deadline, the reminder and every escalation rung fire at once. */
 export const LONG_AGO = '2026-03-02T01:00:00Z';
 

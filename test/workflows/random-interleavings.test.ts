@@ -8,10 +8,10 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { makeApplicationWorkflowId } from '../../contracts/application';
 import { stepActionUpdate, type StepAction, type StepFacts } from '../../contracts/department-step';
-import type { Actor } from '../../domain/roles';
 import { applicationStep, ELIGIBLE_FACTS, submitApplication } from '../support/applications';
 import { admitUpdate, replayHistoryOf } from '../support/concurrency';
 import { startHarness, type Harness } from '../support/harness';
+import { officerActor } from '../support/steps';
 import { waitFor } from '../support/wait';
 
 let h: Harness;
@@ -24,7 +24,7 @@ const DEPARTMENTS = ['police', 'hrss', 'housing'] as const;
 type Department = (typeof DEPARTMENTS)[number];
 type ActKind = 'sign' | 'comment' | 'complete';
 
-const officer = (departmentCode: string): Actor => ({ userId: `random-${departmentCode}`, username: departmentCode, displayName: `${departmentCode}经办人`, role: 'officer', departmentCode, schoolId: null });
+const officer = (departmentCode: string) => officerActor('random', departmentCode);
 const action = (dept: Department, kind: ActKind): StepAction =>
   kind === 'sign' ? { type: 'sign' } : kind === 'comment' ? { type: 'comment', text: '核验中' } : { type: 'complete', outcome: 'confirmed', findings: '属实', evidence: [], facts: ELIGIBLE_FACTS[dept] as StepFacts };
 
