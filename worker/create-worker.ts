@@ -48,13 +48,19 @@ export function defaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics(
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const cached = deps.maxCachedWorkflows ?? defaultMaxCachedWorkflows();
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: deps.workflowBundle,
     dataConverter: deps.dataConverter,
-    maxCachedWorkflows: deps.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
+    maxCachedWorkflows: cached,
+    // Without a cache the SDK's core keeps room for one run only, and a second workflow task taken while the first
+    // waits on its local activity evicts the first and drops that activity (core warns "local activities when using
+    // max_cached_workflows=0 are likely to be dropped or retried"): the task then fails, is retried, and drops the
+    // next one, so acts time out. One workflow task at a time lets each finish its local activities first.
+    ...(cached === 0 ? { maxConcurrentWorkflowTaskExecutions: 1, maxConcurrentWorkflowTaskPolls: 1 } : {}),
     activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey, retentionDays: deps.retentionDays }),
   });
 }

@@ -172,12 +172,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
   if (!databaseUrl || !address || !bundlePath) throw new Error('the global test setup did not run');
   if (!runtimeInstalled) {
-    // Quiet SDK logs in tests, and never let the SDK install signal handlers in a Jest worker.
     // The SDK's logs go to the run's log folder (scanned for personal data at the end), and it never installs signal
     // handlers in a Jest worker.
-    const sdkLog = createLogger('worker-test', 'info', testLogFile('worker'));
+    const sdkLog = createLogger('worker-test', process.env.TEST_CORE_LOG_LEVEL ? 'trace' : 'info', testLogFile('worker'));
     const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => sdkLog[level](meta ?? {}, message);
-    Runtime.install({ shutdownSignals: [], logger: { log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta), trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') } });
+    // Core's own logs (the Rust part of the SDK) are forwarded too, at WARN unless TEST_CORE_LOG_LEVEL says otherwise:
+    // its warnings (a local activity dropped, a task buffered) are what explains a task that hangs.
+    const coreLevel = (process.env.TEST_CORE_LOG_LEVEL ?? 'WARN') as 'WARN';
+    Runtime.install({ shutdownSignals: [], telemetryOptions: { logging: { filter: { core: coreLevel, other: 'WARN' }, forward: {} } }, logger: { log: (level, message, meta) => write(level.toLowerCase() as 'info')(message, meta), trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') } });
     runtimeInstalled = true;
   }
 
