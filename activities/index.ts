@@ -1,4 +1,5 @@
 /** All activities the worker registers, built from their dependencies by one call. */
+import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
 import { CalendarSource } from '../db/calendar-source';
 import { createAllocationRoundActivities } from './allocation-round';
@@ -26,7 +27,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const calendar = new CalendarSource(deps.pool);
-  return {
+  return refusedContentIsFinal({
     ...createDiagnosticsActivities(deps),
     ...createRetentionActivities({ pool: deps.pool, retentionDays: deps.retentionDays ?? 730 }),
     ...createDepartmentStepActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME, fetch: deps.fetch ?? fetch }),
@@ -35,5 +36,31 @@ export function createActivities(deps: ActivityDeps) {
     ...createResponsibilityItemActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME }),
     ...createProblemActivities({ pool: deps.pool }),
     ...createReportActivities({ pool: deps.pool, calendar }),
-  };
+  });
+}
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: text it cannot store, a value out of range, a string too long)
+ * say the record itself is wrong, so retrying cannot help: without this a recording activity retries for ever and the
+ * workflow that waits on it is frozen with it. They fail at once, non-retryable, naming the database's reason; the
+ * workflow refuses the act (or fails visibly) instead. Only the
+ * code is kept: the database's message may quote the value, which may be personal data. An outage (a refused connection) is not class 22 and still
+ * retries until the database is back.
+ */
+export function refusedContentIsFinal<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('22')) {
+          throw ApplicationFailure.create({ type: 'RecordRefused', message: `数据库拒绝保存该记录（SQLSTATE ${code}），请检查填写的内容`, nonRetryable: true });
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
 }

@@ -158,3 +158,11 @@ export const cancelStepSignal = defineSignal<[{ reason: string; actor: Actor }]>
 export const getStepQuery = defineQuery<StepView, [stepId?: string]>('getStep');
 
 export const makeStepWorkflowId = (stepId: string): string => `step-${stepId}`;
+
+/**
+ * The step id of a standalone step the supervision office assigns under a key of its own (POST /api/steps with
+ * stepKey): `task:<key>`. Keys are letters, digits, `_ . -` only, and no system step id (an application's
+ * `{no}.police`, an item's `{item}.{period}.consolidated`) starts with `task:`, so no key can name a step the
+ * service made.
+ */
+export const standaloneStepId = (stepKey: string): string => `task:${stepKey}`;

@@ -4,6 +4,7 @@
  * drive it directly. The workflow (workflows/department-step.workflow.ts) records each returned event through an
  * activity: the audit row, the read-model row and the notifications, in one transaction.
  */
+import { textProblemsIn } from './text';
 import type {
   Evidence,
   StepAction,
@@ -105,6 +106,19 @@ export class StepMachine {
     public basis: DeadlineBasis,
   ) {}
 
+  /** The machine's whole state, to put back with restore() when an act's record is refused. */
+  snapshot(): string {
+    return JSON.stringify({ view: this.view, basis: this.basis, replanReason: this.replanReason });
+  }
+
+  restore(snapshot: string): void {
+    const s = JSON.parse(snapshot) as { view: StepView; basis: DeadlineBasis; replanReason: string | null };
+    for (const key of Object.keys(this.view)) delete (this.view as unknown as Record<string, unknown>)[key];
+    Object.assign(this.view, s.view);
+    this.basis = s.basis;
+    this.replanReason = s.replanReason;
+  }
+
   get terminal(): boolean {
     return TERMINAL_STATES.includes(this.view.state);
   }
@@ -127,6 +141,9 @@ export class StepMachine {
     const requireStates = (states: readonly StepState[]) =>
       states.includes(s.state) || refuse('invalid_state', `cannot ${action.type} a step that is ${s.state} (${STEP_STATE_NAMES_ZH[s.state]})`);
     const requireText = (value: string, field: string) => value.trim().length > 0 || refuse('invalid_argument', `${field} is required`);
+    // Whatever the entrance, an act whose text the database would refuse is refused before it is accepted.
+    const unstorable = textProblemsIn(action, 'action')[0];
+    if (unstorable) refuse('invalid_argument', `${unstorable.field}: ${unstorable.message}`);
 
     switch (action.type) {
       case 'sign':

@@ -15,6 +15,7 @@
  *   housing (不动产/租赁备案)   id_number, kind, certificate_or_contract_number, registered
  *   market  (营业执照)          credit_code, holder_id_number, status
  */
+import { clipText } from './text';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { ID_NUMBER_ERRORS_ZH, type ApplicationForm } from './application';
@@ -84,7 +85,7 @@ export const VALID_LICENCE_STATUSES = ['存续', '在业'] as const;
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Short echo of a non-personal value in a message, so the officer can find it in the file. */
-const echo = (s: string) => (s.length > 20 ? `${s.slice(0, 20)}…` : s);
+const echo = (s: string) => clipText(s, 21);
 
 function textCell(label: string, min: number, max: number) {
   return z

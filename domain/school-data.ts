@@ -10,6 +10,7 @@
  * Headers are matched leniently (spaces, full-width brackets, the English aliases below); columns may come in any
  * order; extra columns are ignored; blank rows are skipped (their numbers still count).
  */
+import { clipText } from './text';
 import { STAGES, STAGE_NAMES_ZH, type Stage } from './application';
 
 export const SCHOOL_DATA_KINDS = ['schools', 'seats', 'catchments', 'distances'] as const;
@@ -126,7 +127,7 @@ export interface SheetInput {
 // ---------------------------------------------------------------------------------------------------------------
 // Cells
 
-const echo = (s: string) => (s.length > 20 ? `${s.slice(0, 20)}…` : s);
+const echo = (s: string) => clipText(s, 21);
 /** Headers and codes as people type them: full-width → half-width, no blanks. */
 const squash = (s: string) => s.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
 /** Street and community names: NFKC and single spaces, so '幸福 社区' and '幸福社区' differ only if typed so. */

@@ -149,17 +149,29 @@ export function hostStep(input: StepInput, opts: HostOptions): HostedStep {
     exclusive(async () => {
       // Checked again here: an act queued behind another may no longer be allowed.
       check(req);
-      const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
-      if (req.action.type === 'pause' && machine.view.schedule) {
-        extra.remainingWorkingDays = await io.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
+      // A record the database refuses for its content fails at once (activities/index.ts): the act is refused and
+      // the step is put back as it was, still workable.
+      const before = machine.snapshot();
+      try {
+        return await act(req);
+      } catch (err) {
+        machine.restore(before);
+        throw err;
       }
-      if (req.action.type === 'urge') {
-        extra.urgeNumber = await io.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
-      }
-      await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
-      if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
-      return { state: machine.view.state, seq: machine.view.seq, deadlineAt: machine.view.schedule?.deadlineAt ?? null, urgeNumber: extra.urgeNumber };
     });
+
+  const act = async (req: StepActionRequest): Promise<StepActionResult> => {
+    const extra: { remainingWorkingDays?: number; urgeNumber?: string } = {};
+    if (req.action.type === 'pause' && machine.view.schedule) {
+      extra.remainingWorkingDays = await io.countRemainingWorkingDays({ at: new Date().toISOString(), deadlineAt: machine.view.schedule.deadlineAt });
+    }
+    if (req.action.type === 'urge') {
+      extra.urgeNumber = await io.issueUrgeNumber({ stepId: input.stepId, urgeSeq: machine.view.urges.length + 1, at: new Date().toISOString() });
+    }
+    await record(machine.apply(req.action, req.actor, new Date(), req.requestId, extra));
+    if (machine.replanReason) await replan(machine.replanReason, req.actor, req.requestId);
+    return { state: machine.view.state, seq: machine.view.seq, deadlineAt: machine.view.schedule?.deadlineAt ?? null, urgeNumber: extra.urgeNumber };
+  };
 
   // The clock: sleep until the next reminder or escalation rung, or until an act changes the picture.
   const clock = async (): Promise<void> => {

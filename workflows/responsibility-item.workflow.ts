@@ -13,6 +13,7 @@
  * The period's boundaries and working days come from an activity (calendar arithmetic in Asia/Shanghai, and the item's
  * settings as of the period's start, so an edit applies from the next period); this code only waits and decides.
  */
+import { clipText } from '../domain/text';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ParentClosePolicy,
@@ -52,8 +53,6 @@ const acts = proxyActivities<Activities>(DATABASE_ACTIVITY);
 const webhooks = proxyActivities<Activities>(WEBHOOK_ACTIVITY);
 
 type OpenPlan = Extract<ItemPeriodPlan, { kind: 'open' }>;
-
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export async function responsibilityItemWorkflow(input: ItemRunInput): Promise<ItemRunView> {
   const { itemId } = input;
@@ -168,7 +167,7 @@ export async function responsibilityItemWorkflow(input: ItemRunInput): Promise<I
     const stepInput: StepInput = {
       stepId: ref.stepId,
       departmentCode: ref.departmentCode,
-      title: clip(`${subjectLabel}${what}：${open.item.titleZh}`, 200),
+      title: clipText(`${subjectLabel}${what}：${open.item.titleZh}`, 200),
       kind: ITEM_STEP_KINDS[ref.role],
       subject: { type: 'item', id: itemId, label: subjectLabel },
       deadline,
@@ -225,7 +224,7 @@ export async function responsibilityItemWorkflow(input: ItemRunInput): Promise<I
               to: { department: lead.code },
               kind: 'submitted',
               title: `配合单位已报送：${subjectLabel}`,
-              body: `${deptName}报送进展：${clip(result?.findings ?? '', 200)}（佐证材料${result?.evidence.length ?? 0}份）。请汇总后报送督查室审核。`,
+              body: `${deptName}报送进展：${clipText(result?.findings ?? '', 200)}（佐证材料${result?.evidence.length ?? 0}份）。请汇总后报送督查室审核。`,
               stepId: ref.stepId,
             }]
           : state === 'returned'

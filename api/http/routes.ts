@@ -11,6 +11,7 @@ import { OpenAPIRegistry, extendZodWithOpenApi, type ZodMediaTypeObject } from '
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Actor, Role } from '../../domain/roles';
+import { textProblemsIn } from '../../domain/text';
 import { HttpError, forbidden, unauthorized, validationError, zodProblems, type FieldProblem } from './errors';
 
 extendZodWithOpenApi(z);
@@ -127,7 +128,9 @@ export class RouteTable {
           const actor = (res.locals.routeActor as Actor | null | undefined) ?? null;
           const rawBody = def.rawBody && Buffer.isBuffer(req.body) ? req.body : undefined;
           if (def.rawBody && !rawBody) refuseUnacceptedBody(req, def);
-          const problems: FieldProblem[] = [];
+          // Text that cannot be stored is refused before anything else looks at it (domain/text.ts says why).
+          const problems: FieldProblem[] = [...textProblemsIn(req.params, 'params'), ...textProblemsIn(req.query, 'query'), ...(rawBody ? [] : textProblemsIn(req.body, 'body'))];
+          if (problems.length > 0) throw validationError(problems);
           const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: string) => {
             if (!schema) return value;
             const r = schema.safeParse(value);

@@ -1,6 +1,6 @@
 /** Maps what Temporal answers to an HTTP error: a refused update keeps the workflow's reason. */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { HttpError } from './errors';
 
 const STATUS_BY_TYPE: Record<string, [number, string]> = {
@@ -18,6 +18,10 @@ export function mapWorkflowError(err: unknown, what: string, known = false): unk
   const closed = () => new HttpError(409, 'invalid_state', `${what} is already closed; nothing more can be done to it`);
   if (/already completed|workflow execution already/i.test(String((err as Error)?.message ?? ''))) return closed();
   if (err instanceof WorkflowNotFoundError) return known ? closed() : new HttpError(404, 'not_found', `${what} not found`);
+  // The database refused what the act would record (activities/index.ts): the act is refused, nothing changed.
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ApplicationFailure && err.cause.cause.type === 'RecordRefused') {
+    return new HttpError(422, 'invalid_argument', err.cause.cause.message);
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const mapped = err.cause.type ? STATUS_BY_TYPE[err.cause.type] : undefined;
     if (mapped) return new HttpError(mapped[0], mapped[1], err.cause.message);

@@ -11,6 +11,7 @@ import {
   URGE_LEVELS,
   getStepQuery,
   makeStepWorkflowId,
+  standaloneStepId,
   stepActionUpdate,
   type StepAction,
   type StepActionResult,
@@ -182,7 +183,7 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
     tag: 'steps',
     auth: ['supervisor', 'admin'],
     body: z.object({
-      stepKey: z.string().regex(/^[\w.-]{1,100}$/, 'letters, digits, _ . - only').optional(),
+      stepKey: z.string().regex(/^[\w.-]{1,100}$/, '事项标识只能包含字母、数字、下划线、点和连字符，最多100个字符').optional(),
       departmentCode: z.string().min(1).max(64),
       title: text(200, 'title is required'),
       kind: z.string().max(100).default('task'),
@@ -193,7 +194,7 @@ export function registerStepRoutes(routes: RouteTable, deps: ApiDeps): void {
     successStatus: 201,
     handler: async ({ body, actor, requestId }) => {
       await ensureDepartment(deps, body.departmentCode, 'body.departmentCode');
-      const stepId = body.stepKey ?? crypto.randomUUID();
+      const stepId = body.stepKey === undefined ? crypto.randomUUID() : standaloneStepId(body.stepKey);
       const input: StepInput = {
         stepId,
         departmentCode: body.departmentCode,

@@ -19,7 +19,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type pg from 'pg';
 import { hashPassword } from '../../api/auth/passwords';
 import { getApplicationQuery, makeApplicationWorkflowId } from '../../contracts/application';
-import { getStepQuery, makeStepWorkflowId } from '../../contracts/department-step';
+import { getStepQuery, makeStepWorkflowId, standaloneStepId } from '../../contracts/department-step';
 import { createPool } from '../../db/pool';
 import { prepareDatabase } from '../../db/prepare';
 import { ensureUser } from '../../db/repositories/users';
@@ -404,11 +404,12 @@ async function expectNoStep(stepId: string): Promise<void> {
 async function retryStepOnce(stepKey: string, f: Findings): Promise<void> {
   const r = await call(officers.supervisor, 'POST', '/api/steps', { ...STEP_BODY, stepKey });
   expect(r.status).toBe(201);
-  await poll(officers.supervisor, `/api/steps/${stepKey}`, (x) => x.status === 200, `step ${stepKey}`, 120_000);
-  expect(await count('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [stepKey])).toBe(1);
-  const seqs = await checkAuditStream(stepKey, ['assigned'], f);
-  await checkStepNotifications(stepKey, seqs.get('assigned'), f);
-  await checkStepAgainstWorkflow(stepKey, f);
+  const stepId = standaloneStepId(stepKey);
+  await poll(officers.supervisor, `/api/steps/${stepId}`, (x) => x.status === 200, `step ${stepId}`, 120_000);
+  expect(await count('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [stepId])).toBe(1);
+  const seqs = await checkAuditStream(stepId, ['assigned'], f);
+  await checkStepNotifications(stepId, seqs.get('assigned'), f);
+  await checkStepAgainstWorkflow(stepId, f);
 }
 
 async function waitHealthy(timeoutMs = 120_000): Promise<void> {
@@ -534,8 +535,8 @@ async function ensureCommentStep(): Promise<void> {
   if (commentStep) return;
   const id = `fault-comment-${crypto.randomUUID().slice(0, 8)}`;
   expect((await call(officers.supervisor, 'POST', '/api/steps', { ...STEP_BODY, stepKey: id })).status).toBe(201);
-  await poll(officers.supervisor, `/api/steps/${id}`, (r) => r.status === 200, `step ${id}`);
-  commentStep = id;
+  commentStep = standaloneStepId(id);
+  await poll(officers.supervisor, `/api/steps/${commentStep}`, (r) => r.status === 200, `step ${commentStep}`);
 }
 const comments = () => count(`SELECT count(*)::int AS n FROM audit_log WHERE stream_id = $1 AND action = 'comment'`, [commentStep]);
 
@@ -576,7 +577,7 @@ it('2. the Temporal server stopped and started again on its state file: 503 mean
   await waitHealthy();
 
   // Nothing the 503s refused was kept...
-  await expectNoStep(stepKey);
+  await expectNoStep(standaloneStepId(stepKey));
   expect(await comments()).toBe(0);
   // (A refused submission is the exception, recorded here and in its own test below.)
   submissionLeftBehind = await count('SELECT count(*)::int AS n FROM applications WHERE applicant_user_id = $1', [probeParent.userId]);
@@ -636,7 +637,7 @@ it('3. PostgreSQL down for 30 seconds in the middle of the load: 503 meanwhile, 
   say(`  PostgreSQL was down ${((outage.to - outage.from) / 1000).toFixed(0)} s`);
   await waitHealthy();
 
-  await expectNoStep(stepKey);
+  await expectNoStep(standaloneStepId(stepKey));
   expect(await comments()).toBe(commentsBefore);
   expect(await count('SELECT count(*)::int AS n FROM applications WHERE applicant_user_id = $1', [probeParent.userId])).toBe(0);
   await retryStepOnce(stepKey, extra);

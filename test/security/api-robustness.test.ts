@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
 import { buildRouteTable, createApp } from '../../api/app';
+import { standaloneStepId } from '../../contracts/department-step';
 import { CalendarSource } from '../../db/calendar-source';
 import { createPool } from '../../db/pool';
 import { ROLES, type Role } from '../../domain/roles';
@@ -171,7 +172,7 @@ describe('a backing server is down', () => {
       });
       expect(r.status).toBe(503);
       expect(((await r.json()) as any).error.message).toContain('服务暂时不可用');
-      expect((await h.pool.query('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [key])).rows[0].n).toBe(0);
+      expect((await h.pool.query('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [standaloneStepId(key)])).rows[0].n).toBe(0);
     } finally {
       await svc.close();
     }

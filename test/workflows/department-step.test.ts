@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createActivities } from '../../activities';
 import { StepMachine, newStepView } from '../../domain/department-step';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { makeStepWorkflowId, stepActionUpdate, type StepInput } from '../../contracts/department-step';
+import { makeStepWorkflowId, standaloneStepId, stepActionUpdate, type StepInput } from '../../contracts/department-step';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/roles';
 import { OFFICIAL_CALENDAR } from '../../domain/official-calendar';
 import { WorkingDayCalendar, addWorkingDays, computeDeadline, dayOfReceipt, shanghaiDate } from '../../domain/working-days';
@@ -198,13 +198,16 @@ describe('acts through the API', () => {
     const second = await supervisor.post('/api/steps', body);
     expect(first.status).toBe(201);
     expect(second.body).toEqual(first.body);
-    await waitFor(() => stepRow(key));
-    expect((await h.pool.query('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [key])).rows[0].n).toBe(1);
+    // The key lives in a namespace of its own: the step id is task:<key>.
+    const stepId = standaloneStepId(key);
+    expect(first.body.stepId).toBe(stepId);
+    await waitFor(() => stepRow(stepId));
+    expect((await h.pool.query('SELECT count(*)::int AS n FROM steps WHERE step_id = $1', [stepId])).rows[0].n).toBe(1);
 
     const market = await h.as('market');
-    expect((await market.post(`/api/steps/${key}/sign`)).body.state).toBe('signed');
+    expect((await market.post(`/api/steps/${stepId}/sign`)).body.state).toBe('signed');
     const inbox = await market.get('/api/steps?state=signed&pageSize=100');
-    const listed = inbox.body.items.find((s: any) => s.stepId === key);
+    const listed = inbox.body.items.find((s: any) => s.stepId === stepId);
     expect(listed).toMatchObject({ departmentCode: 'market', light: 'white' });
     // Two working days after the day of receipt; assigned outside office hours, the day of receipt is itself still
     // ahead, so one more working day is left to work in.
