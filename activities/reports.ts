@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { reportLinks, type ProgressReportInput, type ProgressReportResult } from '../contracts/report';
 import type { CalendarSource } from '../db/calendar-source';
 import { calendarVersion } from '../db/repositories/calendar';
-import { findCompleteReport, findReport, gatherReportFacts, insertReport, notifyReportReady, reportContent, type StoredReport } from '../db/repositories/reports';
+import { findCompleteReport, findReport, gatherReportFacts, insertReport, notifyReportFailed, notifyReportReady, reportContent, type StoredReport } from '../db/repositories/reports';
 import {
   REPORT_FORMAT_VERSION,
   REPORT_KIND_NAMES_ZH,
@@ -89,6 +89,26 @@ export async function notifyReady(deps: Pick<ReportDeps, 'pool'>, reportId: stri
   return notifyReportReady(deps.pool, reportId, title, body);
 }
 
+export interface ReportFailure {
+  kind: ProgressReportInput['kind'];
+  trigger: ProgressReportInput['trigger'];
+  /** The failed run, so a retried notice is not a second one. */
+  runId: string;
+  /** What the last attempt met, for the administrator (it may be technical). */
+  reason: string;
+}
+
+/** What each is told: the office what happens next; the administrator also the technical reason. */
+export function reportFailureNotices(f: ReportFailure): { role: 'supervisor' | 'admin'; title: string; body: string }[] {
+  const kindZh = REPORT_KIND_NAMES_ZH[f.kind];
+  const title = `${kindZh}生成失败${f.trigger === 'schedule' ? '（定时生成）' : ''}`;
+  const next = `下一期${kindZh}仍将按时生成；本期报告可在“进展报告”页面重新生成。`;
+  return [
+    { role: 'supervisor', title, body: `系统多次尝试生成${kindZh}均未成功，已通知系统管理员处理。${next}` },
+    { role: 'admin', title, body: `系统多次尝试生成${kindZh}均未成功。最后一次的错误：${f.reason}。${next}请查看工作节点日志。` },
+  ];
+}
+
 export interface Reproduction {
   reportId: string;
   matches: boolean;
@@ -124,6 +144,10 @@ export function createReportActivities(deps: ReportDeps) {
     /** Idempotent: one notice per report and recipient role however often it runs. */
     async notifyProgressReportReady(input: { reportId: string }): Promise<void> {
       await notifyReady(deps, input.reportId);
+    },
+    /** A report that failed after every attempt: the office and the administrator are told (once per run). */
+    async notifyProgressReportFailed(input: ReportFailure): Promise<void> {
+      await notifyReportFailed(deps.pool, input.runId, reportFailureNotices(input));
     },
   };
 }

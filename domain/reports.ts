@@ -9,6 +9,7 @@
  * it is computed from events recorded before that instant, so computing it again from the history gives the same
  * numbers (compareReportNumbers).
  */
+import { clipText } from './text';
 import { APPLICATION_STATES, APPLICATION_STATE_NAMES_ZH, type ApplicationState } from '../contracts/application';
 import { STEP_STATE_NAMES_ZH, type StepState } from '../contracts/department-step';
 import { roundNumbers, type RoundNumbers, type TargetCheck } from './allocation-pool';
@@ -221,8 +222,7 @@ export interface ReportFacts {
 /** Masks full ID numbers and mainland mobile numbers in a text (titles, replies), and clips it. */
 export function maskPersonalText(text: string, max = 200): string {
   const out = maskPersonalDataInText(text);
-  const chars = Array.from(out);
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : out;
+  return clipText(out, max);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -499,6 +499,16 @@ function groupCount<T>(rows: readonly T[], key: (r: T) => string): Map<string, n
 const byCode = <T extends { departmentCode: string }>(a: T, b: T) => (a.departmentCode < b.departmentCode ? -1 : a.departmentCode > b.departmentCode ? 1 : 0);
 const at = (iso: string) => Date.parse(iso);
 
+/**
+ * The largest number, or null for none. A loop, not Math.max(...values): spreading passes every value as an argument,
+ * and a busy department's hundreds of thousands of completions overflow the call stack (issue 23).
+ */
+function maxOf(values: readonly number[]): number | null {
+  let max: number | null = null;
+  for (const v of values) if (max === null || v > max) max = v;
+  return max;
+}
+
 export interface BuildInput {
   period: ReportPeriod;
   generatedAt: string;
@@ -558,7 +568,11 @@ export function buildReportContent(input: BuildInput): ReportContent {
 
   // ---- Overdue ----
   const byDept = new Map<string, (StepFact & { days: number })[]>();
-  for (const s of overdueSteps) byDept.set(s.departmentCode, [...(byDept.get(s.departmentCode) ?? []), s]);
+  for (const s of overdueSteps) {
+    const rows = byDept.get(s.departmentCode);
+    if (rows) rows.push(s);
+    else byDept.set(s.departmentCode, [s]);
+  }
   const buckets = (rows: { days: number }[]) => {
     const b = Object.fromEntries(OVERDUE_BUCKETS.map((k) => [k, 0])) as Record<OverdueBucket, number>;
     for (const r of rows) b[overdueBucket(r.days)] += 1;
@@ -571,7 +585,7 @@ export function buildReportContent(input: BuildInput): ReportContent {
         departmentCode: code,
         nameZh: departmentNameZh(code),
         count: rows.length,
-        maxWorkingDays: Math.max(...rows.map((r) => r.days)),
+        maxWorkingDays: maxOf(rows.map((r) => r.days))!,
         avgWorkingDays: round(rows.reduce((a, r) => a + r.days, 0) / rows.length, 2),
         buckets: buckets(rows),
       }))
@@ -769,7 +783,7 @@ export function buildReportContent(input: BuildInput): ReportContent {
       byPerson: v.completed - v.bySystem,
       avgWorkingDays: v.days.length ? round(v.days.reduce((x, y) => x + y, 0) / v.days.length, 2) : null,
       avgWorkingDaysByPerson: v.personDays.length ? round(v.personDays.reduce((x, y) => x + y, 0) / v.personDays.length, 2) : null,
-      maxWorkingDays: v.days.length ? Math.max(...v.days) : null,
+      maxWorkingDays: maxOf(v.days),
     }))
     .sort(byCode);
   const vCompleted = verificationRows.reduce((s, r) => s + r.completed, 0);

@@ -3,7 +3,7 @@
  * inline SVG) and as an Excel workbook; a supervisor's report on demand for any period (the same period again returns
  * the stored snapshot); and a stored report computed again from the history, to show it still says the same.
  */
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { periodOfStored, reproduceReport } from '../../activities/reports';
 import { makeReportWorkflowId, reportLinks, type ProgressReportInput, type ProgressReportResult } from '../../contracts/report';
@@ -83,7 +83,11 @@ export function registerReportRoutes(routes: RouteTable, deps: ApiDeps): void {
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       });
-      const result = (await handle.result()) as ProgressReportResult;
+      const result = (await handle.result().catch((err: unknown) => {
+        // Every attempt failed; the workflow has told the office and the administrator (workflows/progress-report).
+        if (err instanceof WorkflowFailedError) throw new HttpError(500, 'report_failed', '报告生成失败，已通知督查室和系统管理员，请稍后重新生成');
+        throw err;
+      })) as ProgressReportResult;
       const stored = await findReport(deps.pool, result.reportId);
       if (result.created) res.status(201);
       return { ...stored!, created: result.created, links: reportLinks(result.reportId) };

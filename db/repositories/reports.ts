@@ -416,6 +416,20 @@ export async function listReports(db: Db, f: { kind?: ReportKind; complete?: boo
 }
 
 /** The in-app notices that a report is ready, to the leading group and the supervision office, once each. */
+/** A report that could not be made, told once per run to the supervision office and the administrator. */
+export async function notifyReportFailed(db: Db, runKey: string, notices: { role: 'supervisor' | 'admin'; title: string; body: string }[]): Promise<number> {
+  let n = 0;
+  for (const { role, title, body } of notices) {
+    const r = await db.query(
+      `INSERT INTO notifications (dedupe_key, recipient_role, kind, title, body) VALUES ($1, $2, 'report', $3, $4)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [`report-failed:${runKey}:${role}`, role, title, body],
+    );
+    n += r.rowCount ?? 0;
+  }
+  return n;
+}
+
 export async function notifyReportReady(db: Db, reportId: string, title: string, body: string): Promise<number> {
   let n = 0;
   for (const role of ['leader', 'supervisor'] as const) {

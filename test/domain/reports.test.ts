@@ -260,6 +260,23 @@ function facts(): ReportFacts {
 
 const content = () => buildReportContent({ period, generatedAt: iso('2026-11-30T08:00'), calendarVersion: 'v1', facts: facts(), calendar });
 
+describe('a busy period', () => {
+  it('aggregates a million completions of one department and 200,000 of its overdue steps without an argument limit', () => {
+    const base = facts();
+    const completion = { at: iso('2026-11-26T10:00'), bySystem: false, deadlineAt: iso('2026-11-27T00:00') };
+    const steps: StepFact[] = [];
+    for (let i = 0; i < 1_000_000; i++) {
+      steps.push(step({ stepId: `a${i}.police`, departmentCode: 'police', subjectType: 'application', subjectId: `a${i}`, kind: 'verification.residence_permit', completion }));
+    }
+    for (let i = 0; i < 200_000; i++) steps.push(step({ stepId: `o${i}`, departmentCode: 'housing', state: 'signed', deadlineAt: iso(i % 2 ? '2026-11-25T00:00' : '2026-11-20T00:00') }));
+    const c = buildReportContent({ period, generatedAt: iso('2026-11-30T08:00'), calendarVersion: 'v1', facts: { ...base, steps }, calendar });
+    expect(c.applications.verification.find((d) => d.departmentCode === 'police')).toMatchObject({ completed: 1_000_000, byPerson: 1_000_000, maxWorkingDays: 3 });
+    const housing = c.overdue.byDepartment.find((d) => d.departmentCode === 'housing')!;
+    expect(housing.count).toBe(200_000);
+    expect(housing.maxWorkingDays).toBe(workingDaysOverdue(calendar, new Date(period.asOf), sh('2026-11-20T00:00')));
+  });
+});
+
 describe('the content', () => {
   it('judges each completion against the deadline in force then, and leaves data sharing out of the ranking', () => {
     const c = content();

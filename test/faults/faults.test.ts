@@ -53,13 +53,15 @@ const apiLog = path.join(LOG_DIR, `faults-api-${process.pid}.log`);
 // What the run counted
 
 interface Outage {
-  what: 'temporal' | 'postgres';
+  what: 'temporal' | 'postgres' | 'worker';
   from: number;
   to?: number;
 }
 const outages: Outage[] = [];
 /** A request still counts as overlapping an outage this long after the server is back (its answer was on the way). */
 const OUTAGE_GRACE_MS = 5_000;
+/** Temporal's default workflow task timeout: how long a task held by a killed worker waits before another takes it. */
+const WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 
 const totals = { injected: 0, checked: 0, lost: 0, duplicated: 0, mismatched: 0 };
 const http = {
@@ -488,10 +490,15 @@ it('1. the worker SIGKILLed three times in the middle of the load: every applica
   const load = startLoad(apps, 1500);
   await until(() => progress.acts >= 2, 60_000);
   for (let k = 1; k <= 3; k++) {
+    // A killed worker is a server down too: an act that reaches a workflow whose task the dead worker held waits
+    // until Temporal gives that task up (the workflow task timeout, 10 s) and may be answered 503 meanwhile.
+    const outage: Outage = { what: 'worker', from: Date.now() };
+    outages.push(outage);
     await worker!.kill('SIGKILL');
     totals.injected += 1;
     await sleep(500);
     await worker!.start();
+    outage.to = Date.now() + WORKFLOW_TASK_TIMEOUT_MS;
     // Let the load move on before the next kill, so each one hits work in flight.
     const before = progress.acts;
     if (k < 3) await until(() => progress.acts >= before + 2, 10_000);
