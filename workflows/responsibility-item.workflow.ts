@@ -16,11 +16,13 @@
 import { clipText } from '../domain/text';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  CancellationScope,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -122,7 +124,20 @@ export async function responsibilityItemWorkflow(input: ItemRunInput): Promise<I
   }
 
   // ---- Find the period to open: wait for the next boundary, or skip a period without a working day ----
-  let plan = await acts.planItemPeriod({ itemId, at: new Date().toISOString(), opening: input.opening });
+  // Planning retries while the database is away, or for ever on data it cannot plan; the supervision office's close
+  // must not wait for it. Null: the close came first (the planning is cancelled).
+  type Plan = Awaited<ReturnType<typeof acts.planItemPeriod>>;
+  const planUnlessClosed = async (args: Parameters<typeof acts.planItemPeriod>[0]): Promise<Plan | null> => {
+    if (!patched('item-close-while-planning')) return acts.planItemPeriod(args);
+    const scope = new CancellationScope();
+    const planning = scope.run(() => acts.planItemPeriod(args));
+    planning.catch(() => undefined); // a cancelled planning's failure is expected
+    const planned = await Promise.race([planning, condition(() => closeRequest !== null).then(() => null)]);
+    if (planned === null) scope.cancel();
+    return planned;
+  };
+  let plan = await planUnlessClosed({ itemId, at: new Date().toISOString(), opening: input.opening });
+  if (plan === null) return closeItem(closeRequest!);
   while (plan.kind === 'wait' || plan.kind === 'skip') {
     const untilAt = plan.untilAt;
     if (plan.kind === 'wait') {
@@ -133,7 +148,8 @@ export async function responsibilityItemWorkflow(input: ItemRunInput): Promise<I
     }
     await condition(() => closeRequest !== null, Math.max(1, Date.parse(untilAt) - Date.now()));
     if (closeRequest) return closeItem(closeRequest);
-    plan = await acts.planItemPeriod({ itemId, at: new Date().toISOString(), opening: 'boundary' });
+    plan = await planUnlessClosed({ itemId, at: new Date().toISOString(), opening: 'boundary' });
+    if (plan === null) return closeItem(closeRequest!);
   }
   if (plan.kind === 'closed') {
     view.status = 'closed';

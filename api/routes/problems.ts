@@ -47,11 +47,11 @@ import type { RouteContext, RouteTable } from '../http/routes';
 import { mapWorkflowError } from '../http/temporal-errors';
 import type { ApiDeps } from '../deps';
 import { PersonalDataVault } from '../../platform/personal-data-vault';
+import { text } from '../http/schemas';
 
 export const PUBLIC_CHANNEL_LIMIT: RateLimit = { perRequesterPerHour: 20, perPhonePerHour: 3 };
 
 const OFFICIALS: Role[] = ['officer', 'supervisor', 'leader'];
-const text = (max: number, required: string) => z.string().trim().min(1, required).max(max);
 const problemIdSchema = z.string().regex(/^WT\d{10,}$/, '问题编号格式不正确 (not a problem number)');
 /** 16 letters of base32 in groups of four; read case-insensitively. */
 const trackingCodeSchema = z

@@ -10,13 +10,13 @@ import { makeReportWorkflowId, reportLinks, type ProgressReportInput, type Progr
 import { findCompleteReport, findReport, latestInterimReport, listReports, reportContent } from '../../db/repositories/reports';
 import { REPORT_KINDS, REPORT_KIND_NAMES_ZH, resolveReportPeriod } from '../../domain/reports';
 import type { Role } from '../../domain/roles';
-import { isCalendarDate } from '../../domain/working-days';
 import { HttpError, notFound } from '../http/errors';
 import type { RouteTable } from '../http/routes';
 import { renderReportHtml } from '../reports/html';
 import { XLSX_MEDIA_TYPE } from '../http/spreadsheet';
 import { renderReportWorkbook } from '../reports/xlsx';
 import type { ApiDeps } from '../deps';
+import { serviceDate } from '../http/schemas';
 
 const READERS: Role[] = ['supervisor', 'leader', 'admin'];
 const reportIdSchema = z.string().regex(/^(weekly|monthly|quarterly)-[A-Za-z0-9-]{2,70}$/, '报告编号格式不正确 (not a report id)');
@@ -62,7 +62,7 @@ export function registerReportRoutes(routes: RouteTable, deps: ApiDeps): void {
     auth: ['supervisor'],
     body: z.object({
       kind: kindSchema,
-      date: z.string().refine(isCalendarDate, '日期格式应为YYYY-MM-DD (a calendar date YYYY-MM-DD)').optional(),
+      date: serviceDate.optional(),
       refresh: z.boolean().default(false),
     }),
     // 201 when the report is made now; 200 when the period's report was there already.

@@ -57,12 +57,12 @@ import type { RouteContext, RouteTable } from '../http/routes';
 import type { ApiDeps } from '../deps';
 import { openProblem } from './problems';
 import { sendStepAct } from './steps';
+import { serviceDate, text } from '../http/schemas';
 
 const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
 const EDITORS: Role[] = ['admin', 'supervisor'];
 
-const text = (max: number, required: string) => z.string().trim().min(1, required).max(max);
-const calendarDate = z.iso.date();
+const calendarDate = serviceDate;
 const departmentCode = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a department code (lowercase letters, digits, _)').max(64);
 const policyIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,47}$/, 'lowercase letters, digits and - only (2–48)');
 const itemIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'lowercase letters, digits and - only (2–64)');

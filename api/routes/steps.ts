@@ -28,11 +28,11 @@ import { forbidden, notFound, validationError } from '../http/errors';
 import type { RouteContext, RouteTable } from '../http/routes';
 import { mapWorkflowError } from '../http/temporal-errors';
 import type { ApiDeps } from '../deps';
+import { text } from '../http/schemas';
 
 export const OFFICE_ROLES: Role[] = ['officer', 'supervisor', 'leader', 'admin'];
 
 export const stepIdParams = z.object({ stepId: z.string().min(1).max(200).regex(/^[\w:.-]+$/, '事项编号格式不正确 (not a step id)') });
-const text = (max: number, required: string) => z.string().trim().min(1, required).max(max);
 const workingDays = z.number().int().min(1).max(MAX_WORKING_DAYS);
 const deadlineSpec = z.union([
   z.object({ class: z.enum(Object.keys(DEADLINE_CLASSES) as [keyof typeof DEADLINE_CLASSES]) }).strict(),

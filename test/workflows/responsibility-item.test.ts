@@ -320,3 +320,43 @@ describe('an item through its reporting periods', () => {
     expect((await supervisor.post(`/api/items/${item.itemId}/launch`, {})).status).toBe(409);
   }, 60_000);
 });
+
+describe('dates past the calendar', () => {
+  it('are refused when an item is written, naming the field', async () => {
+    const admin = await h.as('admin');
+    const policyId = await newPolicy(admin);
+    const r = await admin.post(`/api/policies/${policyId}/items`, {
+      number: 2,
+      titleZh: '远期事项',
+      contentZh: '',
+      leadDepartment: LEAD,
+      cooperatingDepartments: [],
+      leaderInCharge: '分管副旗长',
+      rhythm: null,
+      finalDeadline: '2300-01-01',
+      evidenceRequirements: [],
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.fields).toEqual([{ field: 'body.finalDeadline', message: expect.stringContaining('2199') }]);
+  });
+
+  it('never keep an item from closing: one whose final deadline the service cannot plan still closes', async () => {
+    const admin = await h.as('admin');
+    const supervisor = await h.as('supervisor');
+    const policyId = await newPolicy(admin);
+    const item = await newItem(admin, policyId, { cooperatingDepartments: [], rhythm: null, finalDeadline: addCalendarDays(shanghaiDate(new Date()), 200) });
+    // An item written before dates were checked: its final deadline is past every calendar year.
+    await h.pool.query(`UPDATE responsibility_items SET final_deadline = '2300-01-01' WHERE item_id = $1`, [item.itemId]);
+    expect((await admin.post(`/api/items/${item.itemId}/launch`, {})).status).toBe(200);
+    // Running, and stuck planning a period it cannot plan: the close goes to the workflow.
+    await waitFor(async () => (await supervisor.get(`/api/items/${item.itemId}`)).body.status === 'running', { what: 'the item running' });
+    const handle = h.client.workflow.getHandle(makeItemWorkflowId(item.itemId));
+    await waitFor(async () => (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'planItemPeriod' && (a.attempt ?? 0) >= 2), { what: 'the planning retrying' });
+    expect((await supervisor.post(`/api/items/${item.itemId}/close`, { reason: '事项调整' })).body.status).toBe('closing');
+    const closed = await waitFor(async () => {
+      const d = (await supervisor.get(`/api/items/${item.itemId}`)).body;
+      return d.status === 'closed' ? d : undefined;
+    }, { what: 'the item closed', timeoutMs: 30_000 });
+    expect(closed.timeline.map((e: any) => e.action)).toContain('closed');
+  }, 60_000);
+});
