@@ -17,6 +17,7 @@ import {
   type ApplicationEvent,
 } from '../db/repositories/applications';
 import type { RegistryChecker } from './registry-check';
+import { recordingRunId } from './recording-run';
 import type { PersonalDataVault } from '../platform/personal-data-vault';
 
 export interface ApplicationActivityDeps {
@@ -35,7 +36,7 @@ export function createApplicationActivities(deps: ApplicationActivityDeps) {
 
   return {
     async recordApplicationEvent(event: ApplicationEvent): Promise<void> {
-      await recordApplicationEvent(deps.pool, event);
+      await recordApplicationEvent(deps.pool, event, recordingRunId());
     },
 
     /** Data sharing first: a department registry record that confirms the matter completes its step at once. */

@@ -11,6 +11,7 @@ import { issueUrgeNumber, recordStepEvent } from '../db/repositories/steps';
 import { markDelivery, pendingDeliveries } from '../db/repositories/notifications';
 import type { CalendarSource } from '../db/calendar-source';
 import { toReal, toVirtual, type TimeScale } from './time-scale';
+import { recordingRunId } from './recording-run';
 
 export interface DepartmentStepActivityDeps {
   pool: pg.Pool;
@@ -66,12 +67,12 @@ export function createDepartmentStepActivities(deps: DepartmentStepActivityDeps)
 
     async issueUrgeNumber(input: { stepId: string; urgeSeq: number; at: string }): Promise<string> {
       const year = Number(shanghaiDate(new Date(input.at)).slice(0, 4));
-      return issueUrgeNumber(deps.pool, input.stepId, input.urgeSeq, year);
+      return issueUrgeNumber(deps.pool, input.stepId, input.urgeSeq, year, recordingRunId());
     },
 
     /** Audit row, read model, side tables and notifications of one event, in one transaction, once. */
     async recordStepEvent(input: { event: StepEvent; parentWorkflowId: string | null }): Promise<number[]> {
-      const r = await recordStepEvent(deps.pool, input.event, input.parentWorkflowId);
+      const r = await recordStepEvent(deps.pool, input.event, input.parentWorkflowId, recordingRunId());
       return r.pendingWebhooks;
     },
 

@@ -6,6 +6,7 @@ import { createAllocationRoundActivities } from './allocation-round';
 import { createApplicationActivities } from './application';
 import { createDepartmentStepActivities } from './department-step';
 import { createDiagnosticsActivities } from './diagnostics';
+import { createEndedRunActivities } from './ended-runs';
 import { createProblemActivities } from './problems';
 import { createReportActivities } from './reports';
 import { createRegistryChecker } from './registry-check';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   const calendar = new CalendarSource(deps.pool);
   return refusedContentIsFinal({
     ...createDiagnosticsActivities(deps),
+    ...createEndedRunActivities({ pool: deps.pool }),
     ...createRetentionActivities({ pool: deps.pool, retentionDays: deps.retentionDays ?? 730 }),
     ...createDepartmentStepActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME, fetch: deps.fetch ?? fetch }),
     ...createApplicationActivities({ pool: deps.pool, registry: createRegistryChecker(deps.pool, deps.personalDataKey), vault: new PersonalDataVault(deps.personalDataKey) }),

@@ -11,6 +11,7 @@ import { itemForPlanning, openItemStepWorkflows, recordItemEvent } from '../db/r
 import { planReportingPeriod, type PeriodOpening, type PeriodSpan } from '../domain/reporting-periods';
 import { startOfShanghaiDay } from '../domain/working-days';
 import { toReal, toVirtual, type TimeScale } from './time-scale';
+import { recordingRunId } from './recording-run';
 
 export interface ResponsibilityItemActivityDeps {
   pool: pg.Pool;
@@ -67,7 +68,7 @@ export function createResponsibilityItemActivities(deps: ResponsibilityItemActiv
 
     /** Audit row, period projection and notifications of one event of the item's run, once. */
     async recordItemEvent(event: ItemEvent): Promise<number[]> {
-      return (await recordItemEvent(deps.pool, event)).pendingWebhooks;
+      return (await recordItemEvent(deps.pool, event, recordingRunId())).pendingWebhooks;
     },
 
     /** Workflow ids of the item's steps still under way in any period, for closing the item. */

@@ -8,7 +8,8 @@
  * real worker and activities, and writes test/replay/histories/<workflowType>--<scenario>.history.pb. Files it does not
  * write are kept: they hold histories of earlier code, which the gate must go on replaying. Options:
  *
- *   --only NAME[,NAME]  record only these groups: diagnostics, step, application, retention, report, item, problem,
+ *   --only NAME[,NAME]  record only these groups: diagnostics, step, application, retention, sweep, report, item,
+ *                       problem,
  *                       round, concurrency (test/replay/concurrency-scenarios.ts)
  *   --suffix S          append -S to every scenario name (to keep the previous recording of a changed path)
  */
@@ -139,6 +140,22 @@ async function recordRetention(h: Harness): Promise<void> {
   await save(h, workflowId, 'nothing-due');
 }
 
+/** A sweep after an operator terminated a standalone step: the step is closed in the read model. */
+async function recordEndedRunsSweep(h: Harness): Promise<void> {
+  const stepId = `sweep-record-${crypto.randomUUID().slice(0, 8)}`;
+  const input: StepInput = {
+    stepId, departmentCode: 'police', title: '核验居住证', kind: 'verification', subject: { type: 'standalone', id: stepId },
+    deadline: { class: 'ordinary' }, requiresReview: false, createdBy: supervisor,
+  };
+  const handle = await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM steps WHERE step_id = $1`, [stepId])).rowCount === 1);
+  await handle.terminate('记录用：运维终止');
+  const workflowId = `ended-runs-sweep-record-${crypto.randomUUID().slice(0, 8)}`;
+  const swept = await h.client.workflow.execute('endedRunsSweepWorkflow', { taskQueue: h.taskQueue, workflowId });
+  expect(swept.stepsClosed).toBeGreaterThanOrEqual(1);
+  await save(h, workflowId, 'terminated-step-closed');
+}
+
 /** A scheduled-style run (the period just ended), and an on-demand one for a given period. */
 async function recordProgressReport(h: Harness): Promise<void> {
   const scheduled = `progress-report-record-${crypto.randomUUID().slice(0, 8)}`;
@@ -199,6 +216,7 @@ export const RECORDERS: Record<string, Recorder> = {
   step: recordStep,
   application: recordApplication,
   retention: recordRetention,
+  sweep: recordEndedRunsSweep,
   report: recordProgressReport,
   item: recordResponsibilityItemHistories,
   problem: recordProblemHistories,

@@ -7,3 +7,4 @@ export { responsibilityItemWorkflow } from './responsibility-item.workflow';
 export { problemWorkflow } from './problem.workflow';
 export { retentionPurgeWorkflow } from './retention-purge.workflow';
 export { progressReportWorkflow } from './progress-report.workflow';
+export { endedRunsSweepWorkflow } from './ended-runs-sweep.workflow';

@@ -4,6 +4,7 @@ import type { ApplicationState, Placement } from '../../contracts/application';
 import type { ApplicationForm } from '../../domain/application';
 import type { Actor } from '../../domain/roles';
 import { inTransaction } from '../pool';
+import { appendRunEvent } from './audit';
 import { mergePersonalData, splitPersonalData, type SealedPersonalData } from '../../domain/application-view';
 import type { PersonalDataVault } from '../../platform/personal-data-vault';
 
@@ -178,29 +179,25 @@ export interface ApplicationEvent {
 }
 
 /** Audit row, projection and the parent's notification of one event, in one transaction, once. */
-export async function recordApplicationEvent(pool: pg.Pool, e: ApplicationEvent): Promise<boolean> {
+export async function recordApplicationEvent(pool: pg.Pool, e: ApplicationEvent, runId: string | null = null): Promise<boolean> {
   return inTransaction(pool, async (db) => {
-    const audit = await db.query(
-      `INSERT INTO audit_log (stream_id, seq, stream_type, at, actor_user_id, actor_name, actor_role, actor_department,
-         action, state_before, state_after, details, request_id)
-       VALUES ($1, $2, 'application', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (stream_id, seq) DO NOTHING RETURNING id`,
-      [e.applicationNumber, e.seq, e.at, e.actor.userId, e.actor.displayName, e.actor.role, e.actor.departmentCode, e.action,
-        e.stateBefore, e.stateAfter, JSON.stringify(e.details), e.requestId],
-    );
-    if (audit.rowCount !== 1) return false;
+    const { inserted, seq } = await appendRunEvent(db, {
+      streamId: e.applicationNumber, seq: e.seq, streamType: 'application', at: e.at, actor: e.actor, action: e.action,
+      stateBefore: e.stateBefore, stateAfter: e.stateAfter, details: e.details, requestId: e.requestId,
+    }, runId);
+    if (!inserted) return false;
     const p = e.projection;
     const updated = await db.query<{ applicant_user_id: string }>(
       `UPDATE applications SET state = $2, holder_department = $3, supplement = $4, placement = $5, last_seq = $6, updated_at = now()
        WHERE application_number = $1 AND last_seq < $6 RETURNING applicant_user_id`,
-      [e.applicationNumber, p.state, p.holderDepartment, p.supplement ? JSON.stringify(p.supplement) : null, p.placement ? JSON.stringify(p.placement) : null, e.seq],
+      [e.applicationNumber, p.state, p.holderDepartment, p.supplement ? JSON.stringify(p.supplement) : null, p.placement ? JSON.stringify(p.placement) : null, seq],
     );
     const applicant = updated.rows[0]?.applicant_user_id;
     if (e.notifyApplicant && applicant) {
       await db.query(
         `INSERT INTO notifications (dedupe_key, recipient_user_id, kind, title, body) VALUES ($1, $2, 'application', $3, $4)
          ON CONFLICT (dedupe_key) DO NOTHING`,
-        [`application:${e.applicationNumber}:${e.seq}`, applicant, e.notifyApplicant.title, e.notifyApplicant.body],
+        [`application:${e.applicationNumber}:${seq}`, applicant, e.notifyApplicant.title, e.notifyApplicant.body],
       );
     }
     return true;

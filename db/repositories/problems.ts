@@ -8,6 +8,7 @@ import type { ProblemEvent } from '../../contracts/problem';
 import type { ProblemSource } from '../../domain/problem-ledger';
 import { inTransaction } from '../pool';
 import { insertNotification } from './steps';
+import { appendRunEvent } from './audit';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -137,26 +138,21 @@ export async function listProblems(db: Db, f: ProblemFilters): Promise<{ total: 
 }
 
 /** Audit row, projection, notifications and escalation of one event of a problem, in one transaction, once. */
-export async function recordProblemEvent(pool: pg.Pool, e: ProblemEvent): Promise<{ inserted: boolean; pendingWebhooks: number[] }> {
+export async function recordProblemEvent(pool: pg.Pool, e: ProblemEvent, runId: string | null = null): Promise<{ inserted: boolean; pendingWebhooks: number[] }> {
   return inTransaction(pool, async (db) => {
     const v = e.view;
-    const audit = await db.query(
-      `INSERT INTO audit_log (stream_id, seq, stream_type, at, actor_user_id, actor_name, actor_role, actor_department,
-         action, state_before, state_after, details, request_id)
-       VALUES ($1, $2, 'problem', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (stream_id, seq) DO NOTHING RETURNING id`,
-      [e.problemId, e.seq, e.at, e.actor.userId, e.actor.displayName, e.actor.role, e.actor.departmentCode, e.action, e.stateBefore, v.state,
-        JSON.stringify(e.details), e.requestId],
-    );
-    const inserted = audit.rowCount === 1;
-    const prefix = `problem:${e.problemId}:${e.seq}:`;
+    const { inserted, seq } = await appendRunEvent(db, {
+      streamId: e.problemId, seq: e.seq, streamType: 'problem', at: e.at, actor: e.actor, action: e.action,
+      stateBefore: e.stateBefore, stateAfter: v.state, details: e.details, requestId: e.requestId,
+    }, runId);
+    const prefix = `problem:${e.problemId}:${seq}:`;
     if (inserted) {
       await db.query(
         `UPDATE problems SET state = $2, analysis = $3, department_code = $4, deadline_class = $5, handling_round = $6, handling_step_id = $7,
            feedback = $8, escalated = $9, last_seq = $10, instructions = $12, updated_at = now(),
            closed_at = CASE WHEN $2 IN ('closed', 'closed_unresolved') THEN coalesce(closed_at, $11::timestamptz) END
          WHERE problem_id = $1 AND last_seq < $10`,
-        [e.problemId, v.state, v.analysis, v.departmentCode, v.deadlineClass, v.round, v.handlingStepId, v.feedback, v.escalated, e.seq, e.at, v.instructions],
+        [e.problemId, v.state, v.analysis, v.departmentCode, v.deadlineClass, v.round, v.handlingStepId, v.feedback, v.escalated, seq, e.at, v.instructions],
       );
       for (const n of e.notifications) await insertNotification(db, `${prefix}${n.key}`, n, n.stepId ?? null);
       if (e.escalation) {

@@ -19,6 +19,7 @@ import {
 import type { Actor } from '../../domain/roles';
 import { inTransaction } from '../pool';
 import { LIGHT_SQL, insertNotification } from './steps';
+import { appendRunEvent } from './audit';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -266,10 +267,10 @@ export async function lastRunSeq(db: Db, itemId: string): Promise<number> {
 // The item workflow's events
 
 /** Audit row, projections and notifications of one event of an item's run, in one transaction, once. */
-export async function recordItemEvent(pool: pg.Pool, e: ItemEvent): Promise<{ inserted: boolean; pendingWebhooks: number[] }> {
+export async function recordItemEvent(pool: pg.Pool, e: ItemEvent, runId: string | null = null): Promise<{ inserted: boolean; pendingWebhooks: number[] }> {
   return inTransaction(pool, async (db) => {
-    const inserted = await appendAudit(db, { streamId: itemRunStream(e.itemId), seq: e.seq, streamType: 'item', at: e.at, actor: e.actor, action: e.action, stateBefore: null, stateAfter: e.stateAfter, details: e.details, requestId: e.requestId });
-    const prefix = `item:${e.itemId}:${e.seq}:`;
+    const { inserted, seq } = await appendRunEvent(db, { streamId: itemRunStream(e.itemId), seq: e.seq, streamType: 'item', at: e.at, actor: e.actor, action: e.action, stateBefore: null, stateAfter: e.stateAfter, details: e.details, requestId: e.requestId }, runId);
+    const prefix = `item:${e.itemId}:${seq}:`;
     if (inserted) {
       if (e.status !== undefined || e.currentPeriod !== undefined) {
         await db.query(

@@ -9,6 +9,7 @@ import type { NotificationDraft, Recipient, StepEvent } from '../../domain/depar
 import type { Light } from '../../domain/lights';
 import { inTransaction } from '../pool';
 import { maskPersonalDataInText } from '../../domain/personal-data';
+import { appendRunEvent } from './audit';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -33,33 +34,28 @@ export function notificationKey(stepId: string, seq: number, draft: Notification
   return `step:${stepId}:${seq}:${draft.key}`;
 }
 
-export async function recordStepEvent(pool: pg.Pool, event: StepEvent, parentWorkflowId: string | null): Promise<RecordResult> {
+export async function recordStepEvent(pool: pg.Pool, event: StepEvent, parentWorkflowId: string | null, runId: string | null = null): Promise<RecordResult> {
   return inTransaction(pool, async (db) => {
     const v = event.view;
-    const audit = await db.query(
-      `INSERT INTO audit_log (stream_id, seq, stream_type, at, actor_user_id, actor_name, actor_role, actor_department,
-         action, state_before, state_after, details, request_id)
-       VALUES ($1, $2, 'step', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (stream_id, seq) DO NOTHING RETURNING id`,
-      [v.stepId, event.seq, event.at, event.actor.userId, event.actor.displayName, event.actor.role, event.actor.departmentCode,
-        event.action, event.stateBefore, event.stateAfter, JSON.stringify(event.details), event.requestId],
-    );
-    const inserted = audit.rowCount === 1;
+    const { inserted, seq } = await appendRunEvent(db, {
+      streamId: v.stepId, seq: event.seq, streamType: 'step', at: event.at, actor: event.actor, action: event.action,
+      stateBefore: event.stateBefore, stateAfter: event.stateAfter, details: event.details, requestId: event.requestId,
+    }, runId);
     if (inserted) {
-      await upsertProjection(db, event, parentWorkflowId);
-      await recordSideEffects(db, event);
-      for (const draft of event.notifications) await insertNotification(db, notificationKey(v.stepId, event.seq, draft), draft, v.stepId);
+      await upsertProjection(db, event, seq, parentWorkflowId, runId);
+      await recordSideEffects(db, event, runId);
+      for (const draft of event.notifications) await insertNotification(db, notificationKey(v.stepId, seq, draft), draft, v.stepId);
     }
     const pending = await db.query<{ notification_id: number }>(
       `SELECT d.notification_id FROM webhook_deliveries d JOIN notifications n ON n.id = d.notification_id
        WHERE n.dedupe_key LIKE $1 AND d.status = 'pending'`,
-      [`step:${v.stepId}:${event.seq}:%`],
+      [`step:${v.stepId}:${seq}:%`],
     );
     return { inserted, pendingWebhooks: pending.rows.map((r) => r.notification_id) };
   });
 }
 
-async function upsertProjection(db: Db, event: StepEvent, parentWorkflowId: string | null): Promise<void> {
+async function upsertProjection(db: Db, event: StepEvent, seq: number, parentWorkflowId: string | null, runId: string | null): Promise<void> {
   const v = event.view;
   const openUrges = v.urges.filter((u) => u.reply === null).length;
   const completedAt = ['done', 'accepted', 'returned', 'cancelled'].includes(v.state) ? event.at : null;
@@ -67,8 +63,8 @@ async function upsertProjection(db: Db, event: StepEvent, parentWorkflowId: stri
     `INSERT INTO steps (step_id, workflow_id, parent_workflow_id, department_code, title, kind, subject_type, subject_id,
        subject_label, state, paused, requires_review, deadline_class, working_days, assigned_at, deadline_at, due_soon_at,
        last_day, deadline_provisional, overdue, escalation_level, pending_extension, open_urges, outcome, completed_at,
-       view, last_seq, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27, now())
+       view, last_seq, run_id, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28, now())
      ON CONFLICT (step_id) DO UPDATE SET
        department_code = EXCLUDED.department_code, state = EXCLUDED.state, paused = EXCLUDED.paused,
        deadline_class = EXCLUDED.deadline_class, working_days = EXCLUDED.working_days,
@@ -76,18 +72,18 @@ async function upsertProjection(db: Db, event: StepEvent, parentWorkflowId: stri
        deadline_provisional = EXCLUDED.deadline_provisional, overdue = EXCLUDED.overdue,
        escalation_level = EXCLUDED.escalation_level, pending_extension = EXCLUDED.pending_extension,
        open_urges = EXCLUDED.open_urges, outcome = EXCLUDED.outcome,
-       completed_at = COALESCE(steps.completed_at, EXCLUDED.completed_at),
-       view = EXCLUDED.view, last_seq = EXCLUDED.last_seq, updated_at = now()
+       completed_at = CASE WHEN EXCLUDED.completed_at IS NOT NULL THEN COALESCE(steps.completed_at, EXCLUDED.completed_at) END,
+       view = EXCLUDED.view, last_seq = EXCLUDED.last_seq, run_id = EXCLUDED.run_id, updated_at = now()
      WHERE steps.last_seq < EXCLUDED.last_seq`,
     [v.stepId, v.workflowId, parentWorkflowId, v.departmentCode, v.title, v.kind, v.subject.type, v.subject.id,
       v.subject.label ?? null, v.state, v.paused !== null, v.requiresReview, classOf(v.deadlineSpec), workingDaysOf(v.deadlineSpec),
       v.assignedAt, v.paused ? null : (v.schedule?.deadlineAt ?? null), v.paused ? null : (v.schedule?.dueSoonAt ?? null),
       v.schedule?.lastDay ?? null, v.schedule?.provisional ?? false, v.overdue, v.escalationLevel,
-      v.pendingExtension ? JSON.stringify(v.pendingExtension) : null, openUrges, v.outcome, completedAt, JSON.stringify(v), event.seq],
+      v.pendingExtension ? JSON.stringify(v.pendingExtension) : null, openUrges, v.outcome, completedAt, JSON.stringify(v), seq, runId],
   );
 }
 
-async function recordSideEffects(db: Db, event: StepEvent): Promise<void> {
+async function recordSideEffects(db: Db, event: StepEvent, runId: string | null): Promise<void> {
   const v = event.view;
   const d = event.details;
   if (event.action === 'urge') {
@@ -133,18 +129,22 @@ export async function insertNotification(db: Db, dedupeKey: string, draft: Notif
   }
 }
 
-/** The next urging-notice number for a step's n-th urge, the same number however often it is asked for. */
-export async function issueUrgeNumber(pool: pg.Pool, stepId: string, urgeSeq: number, year: number): Promise<string> {
-  const existing = await pool.query<{ number: string }>('SELECT number FROM urge_notices WHERE step_id = $1 AND urge_seq = $2', [stepId, urgeSeq]);
+/**
+ * The urging-notice number of a step's n-th urge in one run, the same number however often it is asked for. A later
+ * run of the same business id (runId) issues new notices rather than overwriting the earlier run's.
+ */
+export async function issueUrgeNumber(pool: pg.Pool, stepId: string, urgeSeq: number, year: number, runId: string | null = null): Promise<string> {
+  const run = runId ?? '';
+  const existing = await pool.query<{ number: string }>('SELECT number FROM urge_notices WHERE step_id = $1 AND run_id = $2 AND urge_seq = $3', [stepId, run, urgeSeq]);
   if (existing.rows[0]) return existing.rows[0].number;
   const r = await pool.query<{ number: string }>(
-    `INSERT INTO urge_notices (number, step_id, urge_seq)
-     VALUES ('督办〔' || $3::text || '〕' || lpad(nextval('urge_notice_number')::text, 4, '0') || '号', $1, $2)
-     ON CONFLICT (step_id, urge_seq) DO NOTHING RETURNING number`,
-    [stepId, urgeSeq, year],
+    `INSERT INTO urge_notices (number, step_id, run_id, urge_seq)
+     VALUES ('督办〔' || $4::text || '〕' || lpad(nextval('urge_notice_number')::text, 4, '0') || '号', $1, $2, $3)
+     ON CONFLICT (step_id, run_id, urge_seq) DO NOTHING RETURNING number`,
+    [stepId, run, urgeSeq, year],
   );
   if (r.rows[0]) return r.rows[0].number;
-  return issueUrgeNumber(pool, stepId, urgeSeq, year);
+  return issueUrgeNumber(pool, stepId, urgeSeq, year, runId);
 }
 
 export interface StepRow {
