@@ -42,3 +42,8 @@ export function clipText(text: string, max: number): string {
   const points = Array.from(text);
   return points.length > max ? `${points.slice(0, Math.max(max - 1, 0)).join('')}…` : text;
 }
+
+/** A text the service did not take from a person (an error message, a log line) made storable: bad characters replaced. */
+export function storableText(text: string): string {
+  return text.replace(new RegExp(LONE_SURROGATE, 'g'), '\uFFFD').replaceAll('\u0000', '\uFFFD');
+}

@@ -22,6 +22,11 @@ export interface EmbeddedPostgresOptions {
 const USER = 'enrollment';
 const PASSWORD = 'enrollment-local';
 
+/** Where the embedded PostgreSQL answers (for tools run beside `npm start`, such as `npm run sweep`). */
+export function embeddedPostgresUrl(port: number, database = 'enrollment'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const database = opts.database ?? 'enrollment';
   const log = opts.log ?? (() => undefined);
@@ -51,8 +56,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   removeStalePid(clusterDir, log);
   await server.start();
 
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`, database);
+  const url = embeddedPostgresUrl(opts.port, database);
+  await ensureDatabase(embeddedPostgresUrl(opts.port, 'postgres'), database);
   return {
     url,
     stop: () => server.stop(),

@@ -8,6 +8,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type 
 import type pg from 'pg';
 import { createActivities } from '../activities';
 import type { TimeScale } from '../activities/time-scale';
+import { retryReporting } from './retry-reporting';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index');
 
@@ -61,6 +62,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     // max_cached_workflows=0 are likely to be dropped or retried"): the task then fails, is retried, and drops the
     // next one, so acts time out. One workflow task at a time lets each finish its local activities first.
     ...(cached === 0 ? { maxConcurrentWorkflowTaskExecutions: 1, maxConcurrentWorkflowTaskPolls: 1 } : {}),
+    interceptors: { activity: [retryReporting(deps.pool)] },
     activities: createActivities({ pool: deps.pool, timeScale: deps.timeScale, personalDataKey: deps.personalDataKey, retentionDays: deps.retentionDays }),
   });
 }
