@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { CalendarSource } from '../db/calendar-source';
 import { createAllocationRoundActivities } from './allocation-round';
 import { createApplicationActivities } from './application';
+import { createCalendarLoadActivities } from './calendar-load';
 import { createDepartmentStepActivities } from './department-step';
 import { createDiagnosticsActivities } from './diagnostics';
 import { createEndedRunActivities } from './ended-runs';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   return refusedContentIsFinal({
     ...createDiagnosticsActivities(deps),
     ...createEndedRunActivities({ pool: deps.pool }),
+    ...createCalendarLoadActivities({ pool: deps.pool }),
     ...createRetentionActivities({ pool: deps.pool, retentionDays: deps.retentionDays ?? 730 }),
     ...createDepartmentStepActivities({ pool: deps.pool, calendar, timeScale: deps.timeScale ?? REAL_TIME, fetch: deps.fetch ?? fetch }),
     ...createApplicationActivities({ pool: deps.pool, registry: createRegistryChecker(deps.pool, deps.personalDataKey), vault: new PersonalDataVault(deps.personalDataKey) }),

@@ -68,7 +68,8 @@ export interface Placement {
 export interface ApplicationView {
   applicationNumber: string;
   state: ApplicationState;
-  supplement: { items: string[]; deadlineAt: string; requestedBy: string } | null;
+  /** requestedAt and workingDays let the deadline be counted again when the calendar changes (absent in old runs). */
+  supplement: { items: string[]; deadlineAt: string; requestedBy: string; requestedAt?: string; workingDays?: number } | null;
   stepIds: Record<string, string>;
   eligible: boolean | null;
   pointsTotal: number | null;

@@ -151,8 +151,11 @@ export interface StepView {
 export const stepActionUpdate = defineUpdate<StepActionResult, [StepActionRequest]>('stepAction');
 /** Acts by a parent workflow (pause while the applicant supplements, resume): checked like an update, never rejected loudly. */
 export const systemActSignal = defineSignal<[StepActionRequest]>('systemAct');
-/** stepId: which hosted step (an application's); absent or ignored in a step's own workflow. */
-export const calendarChangedSignal = defineSignal<[{ reason: string; stepId?: string }]>('calendarChanged');
+/**
+ * stepId: which hosted step (an application's); absent or ignored in a step's own workflow. supplement: the
+ * application's 补正 deadline (counted in working days) is to be counted again; an application awaiting it only.
+ */
+export const calendarChangedSignal = defineSignal<[{ reason: string; stepId?: string; supplement?: boolean }]>('calendarChanged');
 export const cancelStepSignal = defineSignal<[{ reason: string; actor: Actor }]>('cancelStep');
 /** The argument names the step in a workflow that hosts several; a step's own workflow ignores it. */
 export const getStepQuery = defineQuery<StepView, [stepId?: string]>('getStep');

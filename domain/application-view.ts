@@ -75,6 +75,7 @@ function applicationEventText(e: TimelineEvent): string | null {
   switch (e.action) {
     case 'submitted': return '入学申请已提交，教育局受理';
     case 'supplement_requested': return `教育局要求补正材料：${(d.items as string[]).join('；')}`;
+    case 'supplement_deadline_moved': return `因${str(d.reason)}，补正期限调整为 ${formatShanghai(str(d.to))}`;
     case 'supplemented': return '已补正材料，恢复审核';
     case 'verification_started': return '预审通过，转各部门核验';
     case 'assessment_started': return '各部门核验完毕，进行资格审核与积分计算';

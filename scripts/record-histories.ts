@@ -8,8 +8,8 @@
  * real worker and activities, and writes test/replay/histories/<workflowType>--<scenario>.history.pb. Files it does not
  * write are kept: they hold histories of earlier code, which the gate must go on replaying. Options:
  *
- *   --only NAME[,NAME]  record only these groups: diagnostics, step, application, retention, sweep, report, item,
- *                       problem,
+ *   --only NAME[,NAME]  record only these groups: diagnostics, step, application, retention, sweep, calendar, report,
+ *                       item, problem,
  *                       round, concurrency (test/replay/concurrency-scenarios.ts)
  *   --suffix S          append -S to every scenario name (to keep the previous recording of a changed path)
  */
@@ -29,6 +29,7 @@ import { prepareDatabase } from '../db/prepare';
 import { seedDemoData } from '../db/seed-demo';
 import type { Actor } from '../domain/roles';
 import { buildWorkflowBundle } from '../worker/create-worker';
+import { addCalendarDays, shanghaiDate } from '../domain/working-days';
 import { applicationForm } from '../test/support/application-fixtures';
 import { startHarness, type Harness } from '../test/support/harness';
 import { freePort } from '../test/support/ports';
@@ -140,6 +141,43 @@ async function recordRetention(h: Harness): Promise<void> {
   await save(h, workflowId, 'nothing-due');
 }
 
+/** An administrator's load of a provisional year's calendar that moves a step's deadline. */
+async function recordCalendarLoad(h: Harness): Promise<void> {
+  const year = 2089;
+  const stepId = `calendar-record-${crypto.randomUUID().slice(0, 8)}`;
+  const input: StepInput = {
+    stepId, departmentCode: 'police', title: '核验居住证', kind: 'verification', subject: { type: 'standalone', id: stepId },
+    deadline: { class: 'ordinary' }, requiresReview: false, createdBy: supervisor, assignedAt: `${year}-03-01T01:00:00Z`,
+  };
+  await h.client.workflow.start('departmentStepWorkflow', { taskQueue: h.taskQueue, workflowId: makeStepWorkflowId(stepId), args: [input] });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM steps WHERE step_id = $1`, [stepId])).rowCount === 1);
+  const workflowId = `calendar-load-record-${crypto.randomUUID().slice(0, 8)}`;
+  const loadedBy = (await h.pool.query<{ id: string }>(`SELECT id FROM users WHERE username = 'admin'`)).rows[0]!.id;
+  const offDays = [`${year}-03-02`, `${year}-03-03`].map((date) => ({ date, name: '记录用假日' }));
+  const result = await h.client.workflow.execute('calendarLoadWorkflow', {
+    taskQueue: h.taskQueue, workflowId, args: [{ year, notice: '记录用通知', offDays, workDays: [], loadedBy, confirmedProblems: ['记录用'] }],
+  });
+  expect(result.stepsSignalled).toBeGreaterThanOrEqual(1);
+  await save(h, workflowId, 'moves-a-deadline');
+
+  // An application whose parent has a 补正 deadline when a notice makes its last working days holidays; then withdrawn.
+  const parent = await h.newUser('applicant');
+  const appNo = (await parent.post('/api/applications', applicationForm())).body.applicationNumber as string;
+  await waitFor(async () => (await h.pool.query('SELECT 1 FROM steps WHERE step_id = $1', [`${appNo}.pre_review`])).rowCount === 1);
+  await (await h.as('edu')).post(`/api/applications/${appNo}/supplement-requests`, { items: ['社区居住证明'], workingDays: 10 });
+  const deadlineAt = (await parent.get(`/api/applications/${appNo}`)).body.supplement.deadlineAt as string;
+  const lastDay = shanghaiDate(new Date(Date.parse(deadlineAt) - 1));
+  const deadlineYear = Number(lastDay.slice(0, 4));
+  const lastDays = [0, -1, -2].map((n) => addCalendarDays(lastDay, n)).filter((d) => d.startsWith(`${deadlineYear}-`));
+  await h.client.workflow.execute('calendarLoadWorkflow', {
+    taskQueue: h.taskQueue, workflowId: `calendar-load-record-${crypto.randomUUID().slice(0, 8)}`,
+    args: [{ year: deadlineYear, notice: '记录用通知', offDays: lastDays.map((date) => ({ date, name: '记录用假日' })), workDays: [], loadedBy, confirmedProblems: ['记录用'] }],
+  });
+  await waitFor(async () => (await h.pool.query(`SELECT 1 FROM audit_log WHERE stream_id = $1 AND action = 'supplement_deadline_moved'`, [appNo])).rowCount === 1);
+  await parent.post(`/api/applications/${appNo}/withdraw`, { reason: '回户籍地' });
+  await save(h, makeApplicationWorkflowId(appNo), 'supplement-deadline-moved-by-calendar');
+}
+
 /** A sweep after an operator terminated a standalone step: the step is closed in the read model. */
 async function recordEndedRunsSweep(h: Harness): Promise<void> {
   const stepId = `sweep-record-${crypto.randomUUID().slice(0, 8)}`;
@@ -217,6 +255,7 @@ export const RECORDERS: Record<string, Recorder> = {
   application: recordApplication,
   retention: recordRetention,
   sweep: recordEndedRunsSweep,
+  calendar: recordCalendarLoad,
   report: recordProgressReport,
   item: recordResponsibilityItemHistories,
   problem: recordProblemHistories,

@@ -94,7 +94,9 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     withdrawal: (ApplicationActRequest & { reason: string }) | null;
     checkIn: (ApplicationActRequest & { result: 'checked_in' | 'no_show' }) | null;
     placement: Placement | null;
-  } = { supplied: null, withdrawal: null, checkIn: null, placement: null };
+    /** The calendar changed while a 补正 deadline runs: the reason, until the deadline is counted again. */
+    supplementCalendarChange: string | null;
+  } = { supplied: null, withdrawal: null, checkIn: null, placement: null, supplementCalendarChange: null };
 
   const record = (action: string, actor: Actor, requestId: string | null, next: ApplicationState, details: Record<string, unknown>, notice?: { title: string; body: string }, holder?: string | null) =>
     lane.run(async () => {
@@ -189,15 +191,20 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   };
   setHandler(getStepQuery, (stepId?: string) => stepById(stepId).view);
   setHandler(stepActionUpdate, (req) => stepById(req.stepId).perform(req), { validator: (req) => stepById(req.stepId).check(req) });
-  setHandler(calendarChangedSignal, ({ reason, stepId }) => {
+  setHandler(calendarChangedSignal, ({ reason, stepId, supplement }) => {
+    if (supplement) {
+      if (view.state === 'awaiting_supplement' && view.supplement?.requestedAt) inbox.supplementCalendarChange = reason;
+      return;
+    }
     for (const [part, step] of hosted) if (stepId === undefined || view.stepIds[part] === stepId) step.calendarChanged(reason);
   });
 
   setHandler(
     requestSupplementUpdate,
     async (req) => {
-      const deadline = await serial(() => io.planStepSchedule({ from: new Date().toISOString(), workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 }));
-      view.supplement = { items: req.items, deadlineAt: deadline.deadlineAt, requestedBy: req.actor.displayName };
+      const requestedAt = new Date().toISOString();
+      const deadline = await serial(() => io.planStepSchedule({ from: requestedAt, workingDays: req.workingDays, escalationIntervalWorkingDays: 1, rungs: 1 }));
+      view.supplement = { items: req.items, deadlineAt: deadline.deadlineAt, requestedBy: req.actor.displayName, requestedAt, workingDays: req.workingDays };
       if (view.stepIds.pre_review) await actOnStep('pre_review', { action: { type: 'pause', reason: `等待申请人补正：${req.items.join('；')}` }, actor: req.actor, requestId: req.requestId });
       await record('supplement_requested', req.actor, req.requestId, 'awaiting_supplement', { items: req.items, deadlineAt: deadline.deadlineAt }, {
         title: `请补正材料（申请编号 ${appNo}）`,
@@ -309,6 +316,25 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     return ok ? true : 'timeout';
   };
 
+  /**
+   * The official calendar changed while the parent has a 补正 deadline: count its working days again from the
+   * request, and tell the parent when the last day moves. Reached only by a signal the calendar load sends with
+   * `supplement` (new with this patch, so no earlier history holds one).
+   */
+  const countSupplementDeadlineAgain = async (): Promise<void> => {
+    const reason = inbox.supplementCalendarChange!;
+    inbox.supplementCalendarChange = null;
+    const sup = view.supplement!;
+    if (!patched('supplement-deadline-follows-calendar') || !sup.requestedAt || !sup.workingDays) return;
+    const schedule = await serial(() => io.planStepSchedule({ from: sup.requestedAt!, workingDays: sup.workingDays!, escalationIntervalWorkingDays: 1, rungs: 1, freshCalendar: true }));
+    if (schedule.deadlineAt === sup.deadlineAt) return;
+    view.supplement = { ...sup, deadlineAt: schedule.deadlineAt };
+    await record('supplement_deadline_moved', SYSTEM_ACTOR, null, 'awaiting_supplement', { from: sup.deadlineAt, to: schedule.deadlineAt, reason }, {
+      title: `补正期限已调整（申请编号 ${appNo}）`,
+      body: `因${reason}，补正期限调整为 ${schedule.lastDay}，请在该日前补正，逾期申请失效。`,
+    }, null);
+  };
+
   const finish = async (): Promise<ApplicationView> => {
     // Hosted steps end with the application: any still open is cancelled, and each records all it has queued.
     for (const part of hosted.keys()) if (!results.has(part)) await cancelStep(part, `申请已结束（${APPLICATION_STATE_NAMES_ZH[view.state]}），本环节不再办理`, SYSTEM_ACTOR);
@@ -336,8 +362,13 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     const r = await waitOr(() => results.has('pre_review') || view.state === 'awaiting_supplement');
     if (r === false) return withdraw();
     if (results.has('pre_review')) break;
-    const deadlineMs = Date.parse(view.supplement!.deadlineAt) - Date.now();
-    const s = await waitOr(() => inbox.supplied !== null, Math.max(deadlineMs, 1));
+    let s: boolean | 'timeout';
+    for (;;) {
+      const deadlineMs = Date.parse(view.supplement!.deadlineAt) - Date.now();
+      s = await waitOr(() => inbox.supplied !== null || inbox.supplementCalendarChange !== null, Math.max(deadlineMs, 1));
+      if (s !== true || inbox.supplied !== null) break;
+      await countSupplementDeadlineAgain();
+    }
     if (s === false) return withdraw();
     if (s === 'timeout') {
       await cancelStep('pre_review', '申请人逾期未补正', SYSTEM_ACTOR);

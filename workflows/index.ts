@@ -8,3 +8,4 @@ export { problemWorkflow } from './problem.workflow';
 export { retentionPurgeWorkflow } from './retention-purge.workflow';
 export { progressReportWorkflow } from './progress-report.workflow';
 export { endedRunsSweepWorkflow } from './ended-runs-sweep.workflow';
+export { calendarLoadWorkflow } from './calendar-load.workflow';

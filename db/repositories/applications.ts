@@ -235,3 +235,9 @@ export async function applicationTimeline(db: Db, applicationNumber: string): Pr
   );
   return r.rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() }));
 }
+
+/** Applications waiting for the parent's 补正 (their deadline counts working days). */
+export async function applicationsAwaitingSupplement(db: Db): Promise<string[]> {
+  const r = await db.query<{ application_number: string }>(`SELECT application_number FROM applications WHERE state = 'awaiting_supplement' ORDER BY application_number`);
+  return r.rows.map((row) => row.application_number);
+}

@@ -43,7 +43,7 @@ export async function recordStepEvent(pool: pg.Pool, event: StepEvent, parentWor
     }, runId);
     if (inserted) {
       await upsertProjection(db, event, seq, parentWorkflowId, runId);
-      await recordSideEffects(db, event, runId);
+      await recordSideEffects(db, event);
       for (const draft of event.notifications) await insertNotification(db, notificationKey(v.stepId, seq, draft), draft, v.stepId);
     }
     const pending = await db.query<{ notification_id: number }>(
@@ -83,7 +83,7 @@ async function upsertProjection(db: Db, event: StepEvent, seq: number, parentWor
   );
 }
 
-async function recordSideEffects(db: Db, event: StepEvent, runId: string | null): Promise<void> {
+async function recordSideEffects(db: Db, event: StepEvent): Promise<void> {
   const v = event.view;
   const d = event.details;
   if (event.action === 'urge') {
@@ -281,7 +281,9 @@ export async function openStepsTouchingYears(db: Db, years: number[]): Promise<{
      WHERE state IN ('open', 'signed', 'sent_back', 'awaiting_review') AND NOT paused
        AND (extract(year FROM assigned_at AT TIME ZONE 'Asia/Shanghai')::int <= ANY($1::int[]))
        -- the escalation ladder runs a few working days past the last day
-       AND (last_day IS NULL OR extract(year FROM last_day + 30)::int >= ANY($1::int[]))`,
+       AND (last_day IS NULL OR extract(year FROM last_day + 30)::int >= ANY($1::int[]))
+     -- in code-unit order: the calendar load resumes after the last step id it signalled, compared in JavaScript
+     ORDER BY step_id COLLATE "C"`,
     [years],
   );
   return r.rows;

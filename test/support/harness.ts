@@ -18,7 +18,8 @@ import { createPool } from '../../db/pool';
 import { ensureUser } from '../../db/repositories/users';
 import { hashPassword } from '../../api/auth/passwords';
 import type { Role } from '../../domain/roles';
-import { DEMO_PASSWORD } from '../../db/seed-demo';
+import { DEMO_PASSWORD, seedDemoData } from '../../db/seed-demo';
+import { prepareDatabase } from '../../db/prepare';
 import { createLogger } from '../../platform/logger';
 import { encryptedDataConverter } from '../../platform/payload-codec';
 import { createWorker } from '../../worker/create-worker';
@@ -251,6 +252,31 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await workerConnection.close();
       await clientConnection.close();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * A harness on a database (with the demo data) and a Temporal namespace of its own, for a file whose data would
+ * disturb the others' (a year's official calendar, a week's report). stop() also drops the database.
+ */
+export async function startHarnessOnOwnDatabase(prefix: string): Promise<Harness> {
+  const name = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  const admin = createPool(url.toString(), 1);
+  await admin.query(`CREATE DATABASE ${name}`);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), 2);
+  await prepareDatabase(pool);
+  await seedDemoData(pool);
+  await pool.end();
+  const h = await startHarness({ databaseUrl: url.toString(), namespace: name });
+  return {
+    ...h,
+    async stop() {
+      await h.stop();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
     },
   };
 }

@@ -361,6 +361,15 @@ describe('administration', () => {
     await load.locator('input[name="confirm"]').check();
     await screenshot(page, '33-admin-calendar-load');
     await load.getByRole('button', { name: '载入 2100 年正式安排' }).click();
+    // No 劳动节, no 春节 …: the server doubts the notice, names what is missing, stores nothing, and asks to confirm.
+    await expectText(page, '[data-field="offDays"] .field-error', '缺少法定节假日劳动节：2100-05-01');
+    await expectText(page, '[data-field="offDays"] .field-error', '春节');
+    expect((await h.pool.query('SELECT 1 FROM calendar_years WHERE year = 2100')).rowCount).toBe(0);
+    const unusual = load.locator('[data-field="confirmUnusual"]');
+    await expect(unusual.isVisible()).resolves.toBe(true);
+    await screenshot(page, '33b-admin-calendar-notice-doubted');
+    await unusual.locator('input').check();
+    await load.getByRole('button', { name: '载入 2100 年正式安排' }).click();
     await expectText(page, '#page-status', '已载入 2100 年正式安排');
     await expectText(page, '#calendar-status', '正式安排');
     await expectText(page, '#off-days', '2100-10-01 至 2100-10-07 国庆节（7 天）');

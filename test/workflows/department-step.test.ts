@@ -284,7 +284,13 @@ describe('a changed official calendar', () => {
     // The notice makes the three working days after the day of receipt holidays.
     const offDays = [1, 2, 3].map((n) => ({ date: addWorkingDays(provisional, received, n), name: '测试假日' }));
     const admin = await h.as('admin');
-    const loaded = await admin.request('PUT', '/api/calendar/2095', { notice: '国务院办公厅关于2095年部分节假日安排的通知', offDays, workDays: [] });
+    const notice = { notice: '国务院办公厅关于2095年部分节假日安排的通知', offDays, workDays: [] };
+    // No 元旦, no 国庆节: refused with the dates named, nothing stored, unless the administrator confirms the notice.
+    const doubted = await admin.request('PUT', '/api/calendar/2095', notice);
+    expect(doubted.status).toBe(400);
+    expect(doubted.body.error).toMatchObject({ code: 'calendar_notice_unusual', message: expect.stringContaining('2095-10-01') });
+    expect((await admin.get('/api/calendar/2095')).body.stored).toBeNull();
+    const loaded = await admin.request('PUT', '/api/calendar/2095', { ...notice, confirmUnusual: true });
     expect(loaded.status).toBe(200);
     // Moved: the three new days off, and the provisional rule's fixed-date holidays the notice does not keep.
     expect(loaded.body.changed).toBe(true);

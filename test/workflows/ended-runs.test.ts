@@ -6,7 +6,6 @@
 import crypto from 'node:crypto';
 import { makeApplicationWorkflowId } from '../../contracts/application';
 import { makeStepWorkflowId, standaloneStepId } from '../../contracts/department-step';
-import { submitApplication } from '../support/applications';
 import { applicationForm } from '../support/application-fixtures';
 import { startHarness, type Api, type Harness } from '../support/harness';
 import { waitFor } from '../support/wait';

@@ -10,46 +10,30 @@
 import crypto from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
-import pg from 'pg';
 import type { StepInput } from '../../contracts/department-step';
-import { createPool } from '../../db/pool';
-import { prepareDatabase } from '../../db/prepare';
 import { loadCalendar } from '../../db/repositories/calendar';
 import { upsertPolicy } from '../../db/repositories/applications';
-import { seedDemoData } from '../../db/seed-demo';
 import { DEMO_POINTS_RULES } from '../../domain/points';
 import { responseWorkingDays, workingDaysOverdue, type ReportContent } from '../../domain/reports';
 import { WorkingDayCalendar, addCalendarDays, addWorkingDays, shanghaiDate, startOfShanghaiDay } from '../../domain/working-days';
 import { SERVICE_SCHEDULES, ensureSchedules } from '../../platform/schedules';
 import { applicationForm, makeId } from '../support/application-fixtures';
 import { launchBrowser, screenshot } from '../support/browser';
-import { startHarness, type Api, type Harness } from '../support/harness';
+import { startHarnessOnOwnDatabase, type Api, type Harness } from '../support/harness';
 import { startStandaloneStep } from '../support/steps';
 import { waitFor } from '../support/wait';
 import { loginThroughPage } from '../support/web';
 
-const DB_NAME = `reports_${crypto.randomBytes(4).toString('hex')}`;
-let admin: pg.Pool;
 let h: Harness;
 let calendar: WorkingDayCalendar;
 
 beforeAll(async () => {
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  admin = createPool(url.toString(), 1);
-  await admin.query(`CREATE DATABASE ${DB_NAME}`);
-  url.pathname = `/${DB_NAME}`;
-  const pool = createPool(url.toString(), 2);
-  await prepareDatabase(pool);
-  await seedDemoData(pool);
-  await pool.end();
-  h = await startHarness({ databaseUrl: url.toString(), namespace: DB_NAME });
+  h = await startHarnessOnOwnDatabase('reports');
   calendar = await loadCalendar(h.pool);
 }, 120_000);
 
 afterAll(async () => {
   await h?.stop();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`).catch(() => undefined);
-  await admin.end();
 });
 
 const D = 'rpt';
@@ -512,7 +496,7 @@ describe('the schedules', () => {
     // A restart: another process with its own connection runs the same start-up.
     const connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
     try {
-      const restarted = new Client({ connection, namespace: DB_NAME });
+      const restarted = new Client({ connection, namespace: h.client.options.namespace });
       expect(await ensureSchedules(restarted, h.taskQueue)).toEqual([]);
       const ids = await waitFor(async () => {
         const found = await scheduleIds(restarted);

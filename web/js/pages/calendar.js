@@ -121,6 +121,9 @@ async function start() {
   const renderLoader = (year, stored, refresh) => {
     const summary = el('div', { class: 'alert error', role: 'alert', tabindex: '-1', hidden: true });
     const key = newKey();
+    // Shown only when the server doubts the notice (a statutory holiday missing, a day listed for nothing).
+    const unusual = choices({ name: 'confirmUnusual', label: '通知与常规不同', type: 'checkbox', options: [['yes', '已核对通知原文：通知确实如此（例如法定节假日另有安排），仍按以上日期载入。']] });
+    unusual.hidden = true;
     const form = el(
       'form',
       { id: 'load-form', novalidate: true },
@@ -129,6 +132,7 @@ async function start() {
       field({ name: 'offDays', label: '放假日', type: 'textarea', hint: `每行一个日期或日期范围及节日名称，如：${year}-10-01~${year}-10-07 国庆节。周末放假的日子也要列入假期范围。`, attrs: { rows: '10', spellcheck: 'false' } }),
       field({ name: 'workDays', label: '调休上班日', type: 'textarea', hint: `每行一个日期及对应节日，如：${year}-09-27 国庆节`, attrs: { rows: '5', spellcheck: 'false' } }),
       choices({ name: 'confirm', label: '确认', type: 'checkbox', required: true, options: [['yes', '我已核对以上日期与通知一致。载入后，所有受影响的在办事项将按新安排重新计算期限。']] }),
+      unusual,
       el('div', { class: 'actions' }, el('button', { type: 'submit' }, `载入 ${year} 年正式安排`), stored ? el('button', { type: 'button', class: 'secondary', id: 'prefill', onclick: () => {
         form.offDays.value = toLines(stored.offDays);
         form.workDays.value = toLines(stored.workDays);
@@ -154,12 +158,19 @@ async function start() {
       clearErrors(form, summary);
       await busy(form, async () => {
         try {
-          const r = await api.put(`/api/calendar/${year}`, { notice, offDays: off.days, workDays: work.days }, { idempotencyKey: key });
-          announce(r.changed
-            ? `已载入 ${year} 年正式安排：${r.movedDates.length} 个日期的工作日状态有变化，已通知 ${r.stepsSignalled} 个在办事项重新计算期限。`
-            : `已载入 ${year} 年正式安排；工作日与原安排相同，期限不变。`);
+          const confirmUnusual = !unusual.hidden && form.querySelector('[name="confirmUnusual"]').checked;
+          const r = await api.put(`/api/calendar/${year}`, { notice, offDays: off.days, workDays: work.days, confirmUnusual }, { idempotencyKey: key });
+          if (!r.finished) {
+            announce(`已开始载入 ${year} 年正式安排：在办事项较多，期限正在后台逐一重新计算，完成后本页显示为“正式安排”，受影响事项的办理时间线会记录期限调整。`);
+          } else {
+            const supplements = r.supplementsSignalled ? `，${r.supplementsSignalled} 份待补正申请的补正期限一并重新计算` : '';
+            announce(r.changed
+              ? `已载入 ${year} 年正式安排：${r.movedDates.length} 个日期的工作日状态有变化，已通知 ${r.stepsSignalled} 个在办事项重新计算期限${supplements}。`
+              : `已载入 ${year} 年正式安排；工作日与原安排相同，已再次核对 ${r.stepsSignalled} 个在办事项的期限${supplements}。`);
+          }
           await refresh(year);
         } catch (err) {
+          if (err.code === 'calendar_notice_unusual') unusual.hidden = false;
           showApiError(err, { form, summary });
         }
       });
