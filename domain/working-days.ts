@@ -254,7 +254,7 @@ export function validateYearCalendar(calendar: Pick<YearCalendar, 'year' | 'offD
   const { year } = calendar;
   if (!Number.isInteger(year) || year < MIN_CALENDAR_YEAR || year > MAX_CALENDAR_YEAR) {
     throw new CalendarValidationError(
-      `calendar year must be an integer between ${MIN_CALENDAR_YEAR} and ${MAX_CALENDAR_YEAR}, got ${String(year)}`,
+      `年份应为 ${MIN_CALENDAR_YEAR} 至 ${MAX_CALENDAR_YEAR} 之间的整数（收到 ${String(year)}）`,
     );
   }
   const seen = new Map<CalendarDate, 'off' | 'work'>();
@@ -262,14 +262,14 @@ export function validateYearCalendar(calendar: Pick<YearCalendar, 'year' | 'offD
     for (const day of days) {
       const date = day?.date;
       if (!isCalendarDate(date)) {
-        throw new CalendarValidationError(`calendar ${year}: ${JSON.stringify(date)} is not a calendar date 'YYYY-MM-DD'`);
+        throw new CalendarValidationError(`${year} 年日历：${JSON.stringify(date)} 不是有效日期，应写作 YYYY-MM-DD`);
       }
-      if (Number(date.slice(0, 4)) !== year) throw new CalendarValidationError(`calendar ${year}: ${date} is not in ${year}`);
+      if (Number(date.slice(0, 4)) !== year) throw new CalendarValidationError(`${year} 年日历：${date} 不在 ${year} 年内`);
       const before = seen.get(date);
-      if (before === kind) throw new CalendarValidationError(`calendar ${year}: ${date} is listed twice as a ${kind} day`);
-      if (before) throw new CalendarValidationError(`calendar ${year}: ${date} is listed both as a day off and as a workday`);
+      if (before === kind) throw new CalendarValidationError(`${year} 年日历：${date} 作为${kind === 'off' ? '放假日' : '调休上班日'}重复列出`);
+      if (before) throw new CalendarValidationError(`${year} 年日历：${date} 不能既是放假日又是调休上班日`);
       if (typeof day.name !== 'string' || day.name.trim() === '') {
-        throw new CalendarValidationError(`calendar ${year}: ${date} has no holiday name`);
+        throw new CalendarValidationError(`${year} 年日历：${date} 缺少节日名称`);
       }
       seen.set(date, kind);
     }
@@ -301,7 +301,7 @@ export class WorkingDayCalendar {
 
   constructor(years: readonly YearCalendar[] = []) {
     for (const y of years) {
-      if (this.supplied.has(y.year)) throw new CalendarValidationError(`calendar year ${y.year} is supplied twice`);
+      if (this.supplied.has(y.year)) throw new CalendarValidationError(`${y.year} 年的日历重复提供`);
       this.supplied.set(y.year, indexYear(y));
     }
   }

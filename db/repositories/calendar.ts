@@ -166,7 +166,7 @@ export async function replaceYear(pool: pg.Pool, input: ReplaceYearInput): Promi
   const { year, offDays, workDays, loadedBy } = input;
   validateYearCalendar({ year, offDays, workDays });
   const notice = typeof input.notice === 'string' ? input.notice.trim() : '';
-  if (!notice) throw new CalendarValidationError(`calendar ${year}: the notice it comes from is required`);
+  if (!notice) throw new CalendarValidationError(`${year} 年日历：请填写所依据的通知名称与文号`);
   const next: YearCalendar = { year, status: 'official', source: ADMINISTRATOR_SOURCE, offDays, workDays };
 
   return inTransaction(pool, async (client) => {

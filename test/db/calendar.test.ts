@@ -149,7 +149,7 @@ describe('an administrator replacing a year', () => {
     await expect(replaceYear(own, outside)).rejects.toThrow(/2028-01-01/);
     const both = { ...version2(), workDays: [{ date: '2027-10-07', name: '国庆节' }] };
     await expect(replaceYear(own, both)).rejects.toThrow(/2027-10-07/);
-    await expect(replaceYear(own, { ...version2(), notice: '  ' })).rejects.toThrow(/notice/);
+    await expect(replaceYear(own, { ...version2(), notice: '  ' })).rejects.toThrow(/通知名称与文号/);
     expect(await listYear(own, 2027)).toEqual(stored);
     expect(await calendarVersion(own)).toBe(version);
   });
