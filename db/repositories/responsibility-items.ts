@@ -23,16 +23,9 @@ import { appendRunEvent } from './audit';
 
 type Db = pg.Pool | pg.PoolClient;
 
+/** An edit by a person through the API (no workflow run): the same append as the workflows' events, with no run. */
 async function appendAudit(db: Db, row: { streamId: string; seq: number; streamType: 'policy' | 'item'; at?: string; actor: Actor; action: string; stateBefore: string | null; stateAfter: string; details: unknown; requestId: string | null }): Promise<boolean> {
-  const r = await db.query(
-    `INSERT INTO audit_log (stream_id, seq, stream_type, at, actor_user_id, actor_name, actor_role, actor_department,
-       action, state_before, state_after, details, request_id)
-     VALUES ($1, $2, $3, coalesce($4::timestamptz, now()), $5, $6, $7, $8, $9, $10, $11, $12, $13)
-     ON CONFLICT (stream_id, seq) DO NOTHING RETURNING id`,
-    [row.streamId, row.seq, row.streamType, row.at ?? null, row.actor.userId, row.actor.displayName, row.actor.role, row.actor.departmentCode,
-      row.action, row.stateBefore, row.stateAfter, JSON.stringify(row.details), row.requestId],
-  );
-  return r.rowCount === 1;
+  return (await appendRunEvent(db, { ...row, at: row.at ?? null }, null)).inserted;
 }
 
 function iso<T>(row: T): T {
